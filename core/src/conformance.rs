@@ -352,7 +352,6 @@ pub async fn racing_writers_exactly_one_wins(store: Arc<dyn Storage>) -> Result<
 /// Polls every future until all are done, without an executor of our own, so the
 /// suite runs on whatever runtime the backend's tests use.
 async fn join_all<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
-    use std::future::Future;
     use std::pin::Pin;
     use std::task::Poll;
 

@@ -30,8 +30,11 @@ pub mod error;
 pub mod id;
 pub mod memory;
 pub mod period;
+pub mod records;
+mod service;
 pub mod storage;
 pub mod text;
+pub mod value;
 
 pub use account::{AccountSummary, AppointmentOrder, NewAccount, Permission, Role, Secret, SessionToken, SetupToken};
 pub use amount::ValueKind;
@@ -42,3 +45,5 @@ pub use id::Id;
 pub use memory::MemoryStorage;
 pub use period::{Period, Periodicity};
 pub use storage::{AuditQuery, AuditRecord, ChangeSet, Storage};
+pub use service::{render_table, CatalogLoad, Passport, PassportRow, Settings};
+pub use value::{Assignment, Entry, Revision, Value, ValueAction, ValueInput, ValueStatus};
