@@ -22,6 +22,7 @@
 
 pub mod account;
 pub mod amount;
+pub mod calendar;
 pub mod catalog;
 pub mod clock;
 #[cfg(feature = "conformance")]
