@@ -1,7 +1,7 @@
 //! How a [`SledStorage`](crate::SledStorage) is opened: where, how durably, with how much
 //! cache.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// How long `apply` waits before it reports success.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
@@ -83,9 +83,5 @@ impl SledConfig {
     pub fn with_cache_capacity(mut self, bytes: u64) -> Self {
         self.cache_capacity = bytes;
         self
-    }
-
-    pub(crate) fn path(&self) -> &Path {
-        &self.path
     }
 }

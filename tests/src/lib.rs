@@ -1,1 +1,59 @@
-//! End-to-end scenarios.
+//! End-to-end scenarios of the passport, written once and run against every backend.
+//!
+//! Each scenario is an `async fn(Arc<dyn Storage>)` named after the rule it checks.
+//! A backend's test file calls [`scenarios!`] with a function that makes a fresh store.
+
+pub mod city;
+pub mod scenarios;
+
+pub use city::City;
+
+/// Writes one `#[tokio::test]` per scenario for a backend, given a path to an
+/// `async fn() -> citypassport_core::conformance::TestStore`.
+#[macro_export]
+macro_rules! scenarios {
+    ($fresh:path) => {
+        $crate::__scenario_tests!(
+            $fresh;
+            no_anonymous_access,
+            returned_value_can_be_resubmitted,
+            nobody_accepts_their_own_submission,
+            deactivated_account_session_stops_working_at_once,
+            stale_write_is_a_conflict_never_a_silent_overwrite,
+            executor_enters_only_assigned_indicators,
+            assignment_is_in_force_from_the_order_date,
+            administrator_cannot_enter_or_review_values,
+            unknown_email_and_wrong_password_give_the_same_error,
+            repeated_failures_lock_the_login_for_a_while,
+            session_expires,
+            setup_token_works_once,
+            password_change_revokes_other_sessions,
+            comma_decimal_is_accepted_and_other_text_refused,
+            value_that_does_not_fit_the_kind_is_refused,
+            not_applicable_is_a_state_of_its_own,
+            every_change_keeps_a_revision,
+            hard_plausibility_rule_refuses_the_value,
+            soft_plausibility_rule_flags_the_value,
+            viewer_reads_every_value_with_its_status_and_changes_nothing,
+            every_state_change_is_audited_in_the_same_write,
+            bulk_reads_are_recorded_in_the_audit_log,
+            department_head_assigns_only_in_own_department,
+            shipped_catalog_loads_and_loading_twice_changes_nothing,
+            wrong_period_for_the_indicator_is_refused,
+        );
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __scenario_tests {
+    ($fresh:path; $($name:ident),* $(,)?) => {
+        $(
+            #[::tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                let store = $fresh().await;
+                $crate::scenarios::$name(store.storage.clone()).await;
+            }
+        )*
+    };
+}
