@@ -10,6 +10,13 @@ pub enum Durability {
     /// `apply` returns only after the change set is on disk: a crash of the process or
     /// of the machine right after `Ok` loses nothing. Each change set costs one flush
     /// (an `fsync`), so writes are slower; concurrent writers share flushes.
+    ///
+    /// Readers in the same process see a change set as soon as it is committed in
+    /// memory, a fraction of a millisecond before it is on disk. A crash in that window
+    /// loses a change set whose writer was never told it succeeded but which a reader
+    /// may already have seen. If the flush itself fails, `apply` returns an error
+    /// although the change set is committed in memory: readers see it, and it is on
+    /// disk only if a later flush succeeds.
     #[default]
     Durable,
 
@@ -65,6 +72,7 @@ pub struct SledConfig {
 
 impl SledConfig {
     /// A durable store in `path` with the default cache.
+    #[must_use]
     pub fn new(path: impl Into<PathBuf>) -> Self {
         SledConfig {
             path: path.into(),
@@ -74,12 +82,14 @@ impl SledConfig {
     }
 
     /// The same configuration with another durability.
+    #[must_use]
     pub fn with_durability(mut self, durability: Durability) -> Self {
         self.durability = durability;
         self
     }
 
     /// The same configuration with a page cache of `bytes`.
+    #[must_use]
     pub fn with_cache_capacity(mut self, bytes: u64) -> Self {
         self.cache_capacity = bytes;
         self

@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use async_trait::async_trait;
 use citypassport_core::storage::{
@@ -42,8 +42,10 @@ const META_TREE: &str = "meta";
 /// call it at start-up or through the runtime's blocking pool. The async methods do
 /// only in-memory work on the calling thread (sled serves reads from its cache and
 /// commits into its in-memory log) and wait for the disk only through sled's
-/// `flush_async`, which runs the `fsync` on sled's own thread pool. Dropping the store
-/// writes out what is still buffered and waits for it.
+/// `flush_async`, which runs the `fsync` on sled's own thread pool. A commit does wait
+/// for reads of several keys that are under way (see the `gate` field), so a `scan` of
+/// a whole large kind or an `audit` query over a long log holds writers back for as long
+/// as it takes. Dropping the store writes out what is still buffered and waits for it.
 pub struct SledStorage {
     db: sled::Db,
     records: sled::Tree,
@@ -75,38 +77,68 @@ impl SledStorage {
     /// durable, with a 64 MiB cache. Creates the folder and the store if there is none.
     ///
     /// Blocks while sled opens its files; see [Blocking](Self#blocking).
+    ///
+    /// # Errors
+    ///
+    /// As [`open_with`](Self::open_with).
     pub fn open(path: impl AsRef<Path>) -> std::result::Result<Self, OpenError> {
         Self::open_with(SledConfig::new(path.as_ref()))
     }
 
     /// Opens the store as `config` says. Creates the folder and the store if there is
-    /// none, and refuses a folder that holds anything else or a store with a newer
-    /// schema, without changing it.
+    /// none.
     ///
     /// Blocks while sled opens its files; see [Blocking](Self#blocking).
+    ///
+    /// # Errors
+    ///
+    /// [`OpenError::NotAFolder`] for a path that is a file,
+    /// [`OpenError::NotAPassportStore`] for a folder that holds other files or another
+    /// program's sled database, [`OpenError::NewerSchema`] for a store written by a
+    /// newer release (all three leave the folder as it was), [`OpenError::Engine`] when
+    /// sled cannot open its files (permissions, disk, the store open elsewhere) and
+    /// [`OpenError::Unreadable`] when it finds them damaged.
     pub fn open_with(config: SledConfig) -> std::result::Result<Self, OpenError> {
-        let path = config.path.clone();
+        let SledConfig {
+            path,
+            durability,
+            cache_capacity,
+        } = config;
         check_folder(&path)?;
 
+        // The background flush runs in both modes: it is what bounds the loss of the
+        // relaxed mode, and in the durable mode it only writes out what `apply`'s own
+        // flush would write anyway.
         let db = sled::Config::new()
             .path(&path)
-            .cache_capacity(config.cache_capacity)
+            .cache_capacity(cache_capacity)
             .flush_every_ms(Some(RELAXED_FLUSH_INTERVAL_MS))
             .open()
             .map_err(|source| match source {
-                sled::Error::Io(_) => OpenError::Engine { path: path.clone(), source },
-                _ => OpenError::Unreadable { path: path.clone(), source },
+                sled::Error::Io(_) => OpenError::Engine {
+                    path: path.clone(),
+                    source,
+                },
+                _ => OpenError::Unreadable {
+                    path: path.clone(),
+                    source,
+                },
             })?;
-        let engine = |source| OpenError::Engine { path: path.clone(), source };
-
         let created = ensure_schema(&db, &path)?;
+
+        let tree = |name| {
+            db.open_tree(name).map_err(|source| OpenError::Engine {
+                path: path.clone(),
+                source,
+            })
+        };
         let store = SledStorage {
-            records: db.open_tree(RECORDS_TREE).map_err(engine)?,
-            index: db.open_tree(INDEX_TREE).map_err(engine)?,
-            audit: db.open_tree(AUDIT_TREE).map_err(engine)?,
-            meta: db.open_tree(META_TREE).map_err(engine)?,
+            records: tree(RECORDS_TREE)?,
+            index: tree(INDEX_TREE)?,
+            audit: tree(AUDIT_TREE)?,
+            meta: tree(META_TREE)?,
             db,
-            durability: config.durability,
+            durability,
             path,
             gate: RwLock::new(()),
         };
@@ -114,7 +146,7 @@ impl SledStorage {
         tracing::debug!(
             path = %store.path.display(),
             durability = ?store.durability,
-            cache_capacity = config.cache_capacity,
+            cache_capacity,
             created,
             schema = SCHEMA_VERSION,
             "opened sled store"
@@ -137,6 +169,11 @@ impl SledStorage {
     /// Needed only with [`Durability::Relaxed`], to close the window in which a crash
     /// may lose acknowledged change sets (say, after a bulk load). The `fsync` runs on
     /// sled's thread pool, not on the caller's.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Storage`] when the disk refuses the write; what was committed stays
+    /// readable but may not survive a crash.
     pub async fn flush(&self) -> Result<()> {
         self.db
             .flush_async()
@@ -148,14 +185,14 @@ impl SledStorage {
     fn read_gate(&self) -> RwLockReadGuard<'_, ()> {
         // The gate guards no data, only the order of commits and reads, so a panic
         // elsewhere while holding it leaves nothing to repair.
-        self.gate.read().unwrap_or_else(|e| e.into_inner())
+        self.gate.read().unwrap_or_else(PoisonError::into_inner)
     }
 
     fn write_gate(&self) -> RwLockWriteGuard<'_, ()> {
-        self.gate.write().unwrap_or_else(|e| e.into_inner())
+        self.gate.write().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The record stored under `tree_key`, read without the gate: one key is read
+    /// The record of `kind` with `key`, read without the gate: sled reads one key
     /// atomically.
     fn read_record(
         &self,
@@ -163,11 +200,12 @@ impl SledStorage {
         kind: RecordKind,
         key: &str,
     ) -> Result<Option<StoredRecord>> {
-        let bytes = self
-            .records
-            .get(keys::record_key(kind, key))
-            .map_err(|e| Error::storage(format!("{operation}: reading a {kind} record failed: {e}")))?;
-        bytes.map(|bytes| decode_record(operation, kind, key.to_string(), &bytes)).transpose()
+        let bytes = self.records.get(keys::record_key(kind, key)).map_err(|e| {
+            Error::storage(format!("{operation}: reading a {kind} record failed: {e}"))
+        })?;
+        bytes
+            .map(|bytes| decode_record(operation, kind, key.to_string(), &bytes))
+            .transpose()
     }
 }
 
@@ -183,13 +221,17 @@ impl Storage for SledStorage {
         keys: &[String],
     ) -> Result<Vec<Option<StoredRecord>>> {
         let _gate = self.read_gate();
-        keys.iter().map(|key| self.read_record("get_many", kind, key)).collect()
+        keys.iter()
+            .map(|key| self.read_record("get_many", kind, key))
+            .collect()
     }
 
     async fn find(&self, kind: RecordKind, index: &str, value: &str) -> Result<Vec<StoredRecord>> {
         let prefix = keys::index_prefix(kind, index, value);
         let failed = |e: sled::Error| {
-            Error::storage(format!("find: reading the {kind} index {index} failed: {e}"))
+            Error::storage(format!(
+                "find: reading the {kind} index {index} failed: {e}"
+            ))
         };
         let _gate = self.read_gate();
 
@@ -197,7 +239,9 @@ impl Storage for SledStorage {
         for entry in self.index.scan_prefix(&prefix) {
             let (index_key, _) = entry.map_err(failed)?;
             let key = keys::key_after(prefix.len(), &index_key).ok_or_else(|| {
-                Error::storage(format!("find: the {kind} index {index} holds a damaged entry"))
+                Error::storage(format!(
+                    "find: the {kind} index {index} holds a damaged entry"
+                ))
             })?;
             match self.read_record("find", kind, &key)? {
                 Some(record) => found.push(record),
@@ -241,8 +285,16 @@ impl Storage for SledStorage {
         // Everything that can be prepared outside the transaction is, so that the
         // transaction (which holds sled's global commit lock and may be retried) only
         // reads, compares and writes bytes.
-        let writes = changes.writes.iter().map(PreparedWrite::new).collect::<Result<Vec<_>>>()?;
-        let audit = changes.audit.iter().map(encode_audit).collect::<Result<Vec<_>>>()?;
+        let writes = changes
+            .writes
+            .iter()
+            .map(PreparedWrite::new)
+            .collect::<Result<Vec<_>>>()?;
+        let audit = changes
+            .audit
+            .iter()
+            .map(encode_audit)
+            .collect::<Result<Vec<_>>>()?;
 
         let seqs = {
             let _gate = self.write_gate();
@@ -315,7 +367,9 @@ impl Storage for SledStorage {
 
     async fn last_audit_seq(&self) -> Result<u64> {
         let stored = self.meta.get(keys::LAST_AUDIT_SEQ_KEY).map_err(|e| {
-            Error::storage(format!("last_audit_seq: reading the audit counter failed: {e}"))
+            Error::storage(format!(
+                "last_audit_seq: reading the audit counter failed: {e}"
+            ))
         })?;
         decode_counter("last_audit_seq", stored.as_deref())
     }
@@ -344,8 +398,11 @@ impl<'a> PreparedWrite<'a> {
                 .map_err(|_| {
                     Error::storage(format!("apply: {} could not be encoded", name(kind, key)))
                 })?;
-                let index_keys =
-                    record.index.iter().map(|entry| keys::index_key(kind, entry, key)).collect();
+                let index_keys = record
+                    .index
+                    .iter()
+                    .map(|entry| keys::index_key(kind, entry, key))
+                    .collect();
                 Some((value, index_keys))
             }
             Write::Delete { .. } => None,
@@ -426,13 +483,19 @@ fn append_audit(
         audit.insert(&keys::encode_seq(seq)[..], entry.as_slice())?;
         seqs.push(seq);
     }
-    meta.insert(keys::LAST_AUDIT_SEQ_KEY, &keys::encode_seq(last + entries.len() as u64)[..])?;
+    meta.insert(
+        keys::LAST_AUDIT_SEQ_KEY,
+        &keys::encode_seq(last + entries.len() as u64)[..],
+    )?;
     Ok(seqs)
 }
 
 fn encode_audit(entry: &NewAuditRecord) -> Result<Vec<u8>> {
     serde_json::to_vec(entry).map_err(|_| {
-        Error::storage(format!("apply: an audit record of action {} could not be encoded", entry.action))
+        Error::storage(format!(
+            "apply: an audit record of action {} could not be encoded",
+            entry.action
+        ))
     })
 }
 
@@ -443,9 +506,18 @@ fn decode_record(
     bytes: &[u8],
 ) -> Result<StoredRecord> {
     let value: RecordValue = serde_json::from_slice(bytes).map_err(|_| {
-        Error::storage(format!("{operation}: stored {} could not be decoded", name(kind, &key)))
+        Error::storage(format!(
+            "{operation}: stored {} could not be decoded",
+            name(kind, &key)
+        ))
     })?;
-    Ok(StoredRecord { kind, key, version: value.version, body: value.body, index: value.index })
+    Ok(StoredRecord {
+        kind,
+        key,
+        version: value.version,
+        body: value.body,
+        index: value.index,
+    })
 }
 
 fn decode_counter(operation: &str, stored: Option<&[u8]>) -> Result<u64> {
@@ -469,14 +541,19 @@ fn name(kind: RecordKind, key: &str) -> String {
 /// Refuses a path that is a file, or a folder that holds files but no sled store, before
 /// sled would create its own files in it.
 fn check_folder(path: &Path) -> std::result::Result<(), OpenError> {
-    let folder_error = |source| OpenError::Folder { path: path.to_path_buf(), source };
+    let folder_error = |source| OpenError::Folder {
+        path: path.to_path_buf(),
+        source,
+    };
     let metadata = match std::fs::metadata(path) {
         Ok(metadata) => metadata,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
         Err(e) => return Err(folder_error(e)),
     };
     if !metadata.is_dir() {
-        return Err(OpenError::NotAFolder { path: path.to_path_buf() });
+        return Err(OpenError::NotAFolder {
+            path: path.to_path_buf(),
+        });
     }
 
     // sled writes `conf` and `db` when it creates a store; a folder with other files
@@ -492,15 +569,22 @@ fn check_folder(path: &Path) -> std::result::Result<(), OpenError> {
     if empty {
         Ok(())
     } else {
-        Err(OpenError::NotAPassportStore { path: path.to_path_buf() })
+        Err(OpenError::NotAPassportStore {
+            path: path.to_path_buf(),
+        })
     }
 }
 
 /// Checks the stored schema version, or writes it into a new store. Returns whether the
 /// store was new.
 fn ensure_schema(db: &sled::Db, path: &Path) -> std::result::Result<bool, OpenError> {
-    let engine = |source| OpenError::Engine { path: path.to_path_buf(), source };
-    let foreign = || OpenError::NotAPassportStore { path: path.to_path_buf() };
+    let engine = |source| OpenError::Engine {
+        path: path.to_path_buf(),
+        source,
+    };
+    let foreign = || OpenError::NotAPassportStore {
+        path: path.to_path_buf(),
+    };
     let meta = db.open_tree(META_TREE).map_err(engine)?;
 
     match meta.get(keys::SCHEMA_VERSION_KEY).map_err(engine)? {
@@ -526,8 +610,11 @@ fn ensure_schema(db: &sled::Db, path: &Path) -> std::result::Result<bool, OpenEr
                     return Err(foreign());
                 }
             }
-            meta.insert(keys::SCHEMA_VERSION_KEY, &keys::encode_seq(SCHEMA_VERSION)[..])
-                .map_err(engine)?;
+            meta.insert(
+                keys::SCHEMA_VERSION_KEY,
+                &keys::encode_seq(SCHEMA_VERSION)[..],
+            )
+            .map_err(engine)?;
             db.flush().map_err(engine)?;
             tracing::debug!(path = %path.display(), schema = SCHEMA_VERSION, "created sled store");
             Ok(true)
