@@ -14,8 +14,8 @@ use std::sync::Arc;
 
 use chrono::TimeZone;
 use citypassport_core::{
-    render_table, AppointmentOrder, DepartmentKind, Id, ManualClock, NewAccount, Passport,
-    Period, Role, SessionToken, Settings, ValueInput, ValueStatus,
+    render_table, AppointmentOrder, DepartmentKind, Id, ManualClock, NewAccount, Passport, Period,
+    Role, SessionToken, Settings, ValueInput, ValueStatus,
 };
 use citypassport_sled::SledStorage;
 
@@ -25,24 +25,60 @@ const PASSWORD: &str = "quickstart demo password";
 
 /// Which department answers for which section of the shipped catalog.
 const SECTION_DEPARTMENTS: &[(&str, &str)] = &[
-    ("Население", "управление организационно-аналитической работы"),
-    ("Торговля и услуги", "управление организационно-аналитической работы"),
+    (
+        "Население",
+        "управление организационно-аналитической работы",
+    ),
+    (
+        "Торговля и услуги",
+        "управление организационно-аналитической работы",
+    ),
     ("Энергосбережение", "департамент городского хозяйства"),
-    ("Жилищно-коммунальное хозяйство", "департамент городского хозяйства"),
-    ("Жилищное строительство", "департамент строительства и архитектуры"),
+    (
+        "Жилищно-коммунальное хозяйство",
+        "департамент городского хозяйства",
+    ),
+    (
+        "Жилищное строительство",
+        "департамент строительства и архитектуры",
+    ),
     ("Территория", "управление архитектуры и градостроительства"),
-    ("Градостроительство", "управление архитектуры и градостроительства"),
-    ("Доходы и заработная плата", "комитет финансов и бюджетных отношений"),
-    ("Бюджет и управление", "комитет финансов и бюджетных отношений"),
-    ("Экономическое развитие", "комитет финансов и бюджетных отношений"),
-    ("Деятельность предприятий", "комитет финансов и бюджетных отношений"),
+    (
+        "Градостроительство",
+        "управление архитектуры и градостроительства",
+    ),
+    (
+        "Доходы и заработная плата",
+        "комитет финансов и бюджетных отношений",
+    ),
+    (
+        "Бюджет и управление",
+        "комитет финансов и бюджетных отношений",
+    ),
+    (
+        "Экономическое развитие",
+        "комитет финансов и бюджетных отношений",
+    ),
+    (
+        "Деятельность предприятий",
+        "комитет финансов и бюджетных отношений",
+    ),
     ("Инвестиции", "комитет финансов и бюджетных отношений"),
-    ("Финансовая деятельность", "комитет финансов и бюджетных отношений"),
+    (
+        "Финансовая деятельность",
+        "комитет финансов и бюджетных отношений",
+    ),
     ("Общее образование", "управление образования"),
     ("Дошкольное образование", "управление образования"),
     ("Дополнительное образование", "управление образования"),
-    ("Физическая культура и спорт", "управление физической культуры и спорта"),
-    ("Социальная поддержка", "управление социальной защиты населения"),
+    (
+        "Физическая культура и спорт",
+        "управление физической культуры и спорта",
+    ),
+    (
+        "Социальная поддержка",
+        "управление социальной защиты населения",
+    ),
     ("Здравоохранение", "управление социальной защиты населения"),
     ("Туризм", "управление культуры"),
 ];
@@ -51,11 +87,36 @@ const ANALYTICS: &str = "управление организационно-ан�
 
 /// The people of the demo: e-mail, name, roles, and whether they work in ANALYTICS.
 const PEOPLE: &[(&str, &str, &[Role], bool)] = &[
-    ("chief@beladm.example", "Руководитель аппарата", &[Role::ChiefOfStaff], false),
-    ("head@beladm.example", "Начальник управления", &[Role::DepartmentHead], true),
-    ("executor@beladm.example", "Исполнитель", &[Role::Executor], true),
-    ("controller@beladm.example", "Контролер", &[Role::Controller], true),
-    ("viewer@beladm.example", "Пользователь", &[Role::Viewer], false),
+    (
+        "chief@beladm.example",
+        "Руководитель аппарата",
+        &[Role::ChiefOfStaff],
+        false,
+    ),
+    (
+        "head@beladm.example",
+        "Начальник управления",
+        &[Role::DepartmentHead],
+        true,
+    ),
+    (
+        "executor@beladm.example",
+        "Исполнитель",
+        &[Role::Executor],
+        true,
+    ),
+    (
+        "controller@beladm.example",
+        "Контролер",
+        &[Role::Controller],
+        true,
+    ),
+    (
+        "viewer@beladm.example",
+        "Пользователь",
+        &[Role::Viewer],
+        false,
+    ),
 ];
 
 /// The 2025 population values the executor enters; the second is entered wrong first.
@@ -68,13 +129,18 @@ const VALUES: &[(&str, &str)] = &[
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn Error>> {
-    let folder = std::env::args().nth(1).unwrap_or_else(|| "target/quickstart-store".into());
+    let folder = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "target/quickstart-store".into());
     let storage = Arc::new(SledStorage::open(&folder)?);
 
     // The demo runs on a clock set inside the reporting season, so that it reads the
     // same whatever day it is run; a real deployment uses `Passport::new`.
     let moscow = chrono_tz::Europe::Moscow;
-    let season = moscow.with_ymd_and_hms(2026, 3, 20, 10, 0, 0).unwrap().to_utc();
+    let season = moscow
+        .with_ymd_and_hms(2026, 3, 20, 10, 0, 0)
+        .unwrap()
+        .to_utc();
     let clock = Arc::new(ManualClock::new(season));
     let passport = Passport::with_settings(storage, clock, Settings::default());
 
@@ -86,7 +152,9 @@ async fn main() -> Result<(), Box<dyn Error>> {
         Err(_) => set_up(&passport).await?,
     };
     let executor = passport.login("executor@beladm.example", PASSWORD).await?;
-    let controller = passport.login("controller@beladm.example", PASSWORD).await?;
+    let controller = passport
+        .login("controller@beladm.example", PASSWORD)
+        .await?;
     let viewer = passport.login("viewer@beladm.example", PASSWORD).await?;
 
     let year: Period = "2025".parse()?;
@@ -99,7 +167,10 @@ async fn main() -> Result<(), Box<dyn Error>> {
 
     let rows = passport.period_passport(&viewer, year).await?;
     let entered = rows.iter().filter(|r| r.value.is_some()).count();
-    println!("\nThe passport of «Город Белгород» for {year} ({entered} of {} entered):\n", rows.len());
+    println!(
+        "\nThe passport of «Город Белгород» for {year} ({entered} of {} entered):\n",
+        rows.len()
+    );
     print!("{}", render_table(&rows));
 
     passport.logout(&admin).await?;
@@ -157,8 +228,13 @@ async fn set_up(passport: &Passport) -> Result<SessionToken, Box<dyn Error>> {
         .map(|(section, department)| (section.to_string(), by_name[*department].clone()))
         .collect();
     let catalog = std::fs::File::open(data_file("indicators-ru-municipal.csv"))?;
-    let load = passport.load_catalog_csv(&chief, catalog, &sections).await?;
-    println!("Loaded {} indicators in {} sections.", load.added, load.sections_added);
+    let load = passport
+        .load_catalog_csv(&chief, catalog, &sections)
+        .await?;
+    println!(
+        "Loaded {} indicators in {} sections.",
+        load.added, load.sections_added
+    );
 
     let head = passport.login("head@beladm.example", PASSWORD).await?;
     for (code, _) in VALUES {
@@ -166,7 +242,10 @@ async fn set_up(passport: &Passport) -> Result<SessionToken, Box<dyn Error>> {
             .assign_executor(&head, &ids["executor@beladm.example"], code, order("12-р"))
             .await?;
     }
-    println!("Assigned the executor to {} population indicators.", VALUES.len());
+    println!(
+        "Assigned the executor to {} population indicators.",
+        VALUES.len()
+    );
     Ok(admin)
 }
 
@@ -178,16 +257,25 @@ async fn walk_period(
     year: Period,
 ) -> Result<(), Box<dyn Error>> {
     for (code, typed) in VALUES {
-        passport.save_draft(executor, code, year, ValueInput::Text(typed.to_string())).await?;
+        passport
+            .save_draft(executor, code, year, ValueInput::Text(typed.to_string()))
+            .await?;
         passport.submit(executor, code, year).await?;
     }
-    println!("The executor entered and submitted {} values for {year}.", VALUES.len());
+    println!(
+        "The executor entered and submitted {} values for {year}.",
+        VALUES.len()
+    );
 
     let reason = "число родившихся не сходится с данными ЗАГС";
-    passport.return_value(controller, "MR-1.1.1", year, reason).await?;
+    passport
+        .return_value(controller, "MR-1.1.1", year, reason)
+        .await?;
     println!("The controller returned MR-1.1.1: {reason}.");
 
-    passport.save_draft(executor, "MR-1.1.1", year, ValueInput::Text("2 871".into())).await?;
+    passport
+        .save_draft(executor, "MR-1.1.1", year, ValueInput::Text("2 871".into()))
+        .await?;
     passport.submit(executor, "MR-1.1.1", year).await?;
     println!("The executor fixed MR-1.1.1 and submitted it again.");
 
@@ -201,5 +289,7 @@ async fn walk_period(
 /// A file of the shipped `data/` folder, found from the crate so that the example runs
 /// from any working directory.
 fn data_file(name: &str) -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../data").join(name)
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../data")
+        .join(name)
 }

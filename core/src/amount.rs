@@ -63,11 +63,16 @@ impl ValueKind {
             {
                 Err(Error::invalid(
                     "value",
-                    format!("{number} has {places} digits after the separator; at most {max} allowed"),
+                    format!(
+                        "{number} has {places} digits after the separator; at most {max} allowed"
+                    ),
                 ))
             }
             ValueKind::YesNo if number != Decimal::ONE && number != Decimal::TWO => {
-                Err(Error::invalid("value", format!("{number} is not a yes/no code; use 1 (yes) or 2 (no)")))
+                Err(Error::invalid(
+                    "value",
+                    format!("{number} is not a yes/no code; use 1 (yes) or 2 (no)"),
+                ))
             }
             _ => Ok(()),
         }
@@ -102,7 +107,10 @@ impl FromStr for ValueKind {
         };
         let text = s.trim().to_ascii_lowercase();
         let (name, places) = match text.split_once(':') {
-            Some((name, places)) => (name.to_string(), Some(places.parse::<u32>().map_err(|_| bad())?)),
+            Some((name, places)) => (
+                name.to_string(),
+                Some(places.parse::<u32>().map_err(|_| bad())?),
+            ),
             None => (text.clone(), None),
         };
         if places.is_some_and(|p| p > 10) {
@@ -110,8 +118,12 @@ impl FromStr for ValueKind {
         }
         match (name.as_str(), places) {
             ("integer", None) => Ok(ValueKind::Integer),
-            ("decimal", p) => Ok(ValueKind::Decimal { places: p.unwrap_or(2) }),
-            ("percent", p) => Ok(ValueKind::Percent { places: p.unwrap_or(1) }),
+            ("decimal", p) => Ok(ValueKind::Decimal {
+                places: p.unwrap_or(2),
+            }),
+            ("percent", p) => Ok(ValueKind::Percent {
+                places: p.unwrap_or(1),
+            }),
             ("yes_no" | "yesno", None) => Ok(ValueKind::YesNo),
             _ => Err(bad()),
         }
@@ -126,11 +138,17 @@ const MAX_NUMBER_TEXT: usize = 64;
 pub fn parse_number(text: &str) -> Result<Decimal> {
     let trimmed = text.trim();
     if trimmed.chars().count() > MAX_NUMBER_TEXT {
-        return Err(Error::invalid("value", format!("longer than {MAX_NUMBER_TEXT} characters")));
+        return Err(Error::invalid(
+            "value",
+            format!("longer than {MAX_NUMBER_TEXT} characters"),
+        ));
     }
     let shown = trimmed;
     if trimmed.is_empty() {
-        return Err(Error::invalid("value", "empty; type a number, or mark the value not applicable"));
+        return Err(Error::invalid(
+            "value",
+            "empty; type a number, or mark the value not applicable",
+        ));
     }
 
     // Thousands are grouped with ordinary, no-break and narrow no-break spaces.
@@ -139,9 +157,9 @@ pub fn parse_number(text: &str) -> Result<Decimal> {
         .filter(|c| !matches!(c, ' ' | '\u{00A0}' | '\u{202F}' | '\u{2009}'))
         .collect();
     let separators = compact.chars().filter(|c| matches!(c, '.' | ',')).count();
-    let valid_chars = compact
-        .char_indices()
-        .all(|(i, c)| c.is_ascii_digit() || matches!(c, '.' | ',') || (i == 0 && matches!(c, '-' | '+')));
+    let valid_chars = compact.char_indices().all(|(i, c)| {
+        c.is_ascii_digit() || matches!(c, '.' | ',') || (i == 0 && matches!(c, '-' | '+'))
+    });
 
     if !valid_chars || !compact.chars().any(|c| c.is_ascii_digit()) {
         let hint = if looks_like_not_available(trimmed) {
@@ -149,7 +167,10 @@ pub fn parse_number(text: &str) -> Result<Decimal> {
         } else {
             ""
         };
-        return Err(Error::invalid("value", format!("'{shown}' is not a number{hint}")));
+        return Err(Error::invalid(
+            "value",
+            format!("'{shown}' is not a number{hint}"),
+        ));
     }
     if separators > 1 {
         return Err(Error::invalid(
@@ -160,10 +181,17 @@ pub fn parse_number(text: &str) -> Result<Decimal> {
 
     let normalized = compact.replace(',', ".");
     if normalized.starts_with('.') || normalized.ends_with('.') || normalized.contains("-.") {
-        return Err(Error::invalid("value", format!("'{shown}' is not a number: a digit is missing next to the separator")));
+        return Err(Error::invalid(
+            "value",
+            format!("'{shown}' is not a number: a digit is missing next to the separator"),
+        ));
     }
-    Decimal::from_str_exact(&normalized)
-        .map_err(|_| Error::invalid("value", format!("'{shown}' is out of the range of exact numbers")))
+    Decimal::from_str_exact(&normalized).map_err(|_| {
+        Error::invalid(
+            "value",
+            format!("'{shown}' is out of the range of exact numbers"),
+        )
+    })
 }
 
 fn looks_like_not_available(text: &str) -> bool {
@@ -195,7 +223,10 @@ mod tests {
     #[test]
     fn not_available_marks_are_refused_with_a_hint() {
         let err = parse_number("н/д").unwrap_err().to_string();
-        assert!(err.contains("value") && err.contains("not applicable"), "{err}");
+        assert!(
+            err.contains("value") && err.contains("not applicable"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -217,7 +248,12 @@ mod tests {
 
     #[test]
     fn kind_codes_round_trip() {
-        for kind in [ValueKind::Integer, ValueKind::Decimal { places: 3 }, ValueKind::Percent { places: 1 }, ValueKind::YesNo] {
+        for kind in [
+            ValueKind::Integer,
+            ValueKind::Decimal { places: 3 },
+            ValueKind::Percent { places: 1 },
+            ValueKind::YesNo,
+        ] {
             assert_eq!(kind.to_code().parse::<ValueKind>().unwrap(), kind);
         }
     }

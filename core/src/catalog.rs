@@ -77,7 +77,7 @@ impl fmt::Display for Unit {
 
 /// How the due date of an (indicator, period) is found, before the calendar moves it
 /// off non-working days.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "rule")]
 pub enum DueRule {
     /// Day `day` of the `months_after`-th month after the period ends: "by the 10th of
@@ -99,7 +99,10 @@ pub enum DueRule {
 
 impl Default for DueRule {
     fn default() -> Self {
-        DueRule::DayOfMonthAfter { day: 10, months_after: 1 }
+        DueRule::DayOfMonthAfter {
+            day: 10,
+            months_after: 1,
+        }
     }
 }
 
@@ -109,7 +112,10 @@ impl DueRule {
         match *self {
             DueRule::DayOfMonthAfter { day, months_after } => {
                 if !(1..=31).contains(&day) {
-                    return Err(Error::invalid("due rule", format!("day {day} is not 1..=31")));
+                    return Err(Error::invalid(
+                        "due rule",
+                        format!("day {day} is not 1..=31"),
+                    ));
                 }
                 if !(1..=24).contains(&months_after) {
                     return Err(Error::invalid(
@@ -119,7 +125,10 @@ impl DueRule {
                 }
             }
             DueRule::DaysAfter { days } if days > 366 => {
-                return Err(Error::invalid("due rule", format!("{days} days is more than a year")));
+                return Err(Error::invalid(
+                    "due rule",
+                    format!("{days} days is more than a year"),
+                ));
             }
             DueRule::DaysAfter { .. } => {}
         }
@@ -149,11 +158,17 @@ impl DueRule {
 impl fmt::Display for DueRule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            DueRule::DayOfMonthAfter { day, months_after: 1 } => {
+            DueRule::DayOfMonthAfter {
+                day,
+                months_after: 1,
+            } => {
                 write!(f, "day {day} of the month after the period")
             }
             DueRule::DayOfMonthAfter { day, months_after } => {
-                write!(f, "day {day} of the {months_after}th month after the period")
+                write!(
+                    f,
+                    "day {day} of the {months_after}th month after the period"
+                )
             }
             DueRule::DaysAfter { days } => write!(f, "{days} days after the period"),
         }
@@ -195,19 +210,49 @@ pub struct Indicator {
     pub methodology: String,
     /// Plausibility rules.
     pub plausibility: Plausibility,
+    /// The first period values are expected for. When an indicator is defined without
+    /// one, it is the first period whose due date is not yet past, so that a new
+    /// indicator does not count years of history as missing.
+    #[serde(default)]
+    pub first_period: Option<Period>,
 }
 
 /// Longest indicator code accepted.
 pub const MAX_CODE_LEN: usize = 64;
 
 impl Indicator {
+    /// The first period whose due date under the indicator's rule is on or after `day`.
+    pub fn first_period_due_on_or_after(&self, day: NaiveDate) -> Period {
+        let mut period = Period::containing(day, self.periodicity)
+            .expect("a day in range has a period")
+            .previous();
+        // Rules allow due dates up to two years after a period; walk back that far.
+        for _ in 0..(2 * usize::from(self.periodicity.per_year()) + 1) {
+            let earlier = period.previous();
+            if self.due.nominal_due_date(earlier) < day {
+                break;
+            }
+            period = earlier;
+        }
+        while self.due.nominal_due_date(period) < day {
+            period = period.next();
+        }
+        period
+    }
+
     /// Checks the definition's fields; every error names the field.
     pub fn validate(&self) -> Result<()> {
         let code = self.code.trim();
         if code.is_empty() || code.chars().count() > MAX_CODE_LEN {
-            return Err(Error::invalid("code", format!("must be 1..={MAX_CODE_LEN} characters")));
+            return Err(Error::invalid(
+                "code",
+                format!("must be 1..={MAX_CODE_LEN} characters"),
+            ));
         }
-        if !code.chars().all(|c| c.is_alphanumeric() || "-._/".contains(c)) {
+        if !code
+            .chars()
+            .all(|c| c.is_alphanumeric() || "-._/".contains(c))
+        {
             return Err(Error::invalid(
                 "code",
                 format!("'{code}' may hold only letters, digits and - . _ /"),
@@ -218,18 +263,36 @@ impl Indicator {
         text::check_line("unit", &self.unit.name, text::MAX_NAME)?;
         if let Some(okei) = &self.unit.okei {
             if !(3..=4).contains(&okei.len()) || !okei.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(Error::invalid("okei code", format!("'{okei}' is not 3 or 4 digits")));
+                return Err(Error::invalid(
+                    "okei code",
+                    format!("'{okei}' is not 3 or 4 digits"),
+                ));
             }
         }
         text::check_text("methodology", &self.methodology, text::MAX_TEXT)?;
         self.due.validate()?;
         if let (Some(min), Some(max)) = (self.plausibility.min, self.plausibility.max) {
             if min > max {
-                return Err(Error::invalid("plausibility", format!("minimum {min} exceeds maximum {max}")));
+                return Err(Error::invalid(
+                    "plausibility",
+                    format!("minimum {min} exceeds maximum {max}"),
+                ));
             }
         }
-        if self.plausibility.max_change_percent.is_some_and(|p| p <= Decimal::ZERO) {
+        if self
+            .plausibility
+            .max_change_percent
+            .is_some_and(|p| p <= Decimal::ZERO)
+        {
             return Err(Error::invalid("max change percent", "must be positive"));
+        }
+        if let Some(first) = self.first_period {
+            if first.periodicity() != self.periodicity {
+                return Err(Error::invalid(
+                    "first period",
+                    format!("{first} is not a {} period", self.periodicity),
+                ));
+            }
         }
         Ok(())
     }
@@ -248,23 +311,29 @@ pub struct CatalogRow {
 ///
 /// Required columns: `code`, `section`, `name_ru` (or `name`), `unit_ru` (or `unit`),
 /// `okei_code`, `periodicity`. Optional: `value_kind` (`integer`, `decimal:N`,
-/// `percent:N`, `yes_no`), `due_day`, `due_months_after`, `department`, `min`, `max`,
-/// `max_change_percent`, `methodology`. Without `value_kind` the kind follows the
+/// `percent:N`, `yes_no`), `due_day` and `due_months_after` (day N of the M-th month after
+/// the period), or `due_days_after` (N calendar days after it), `department`, `min`, `max`,
+/// `max_change_percent`, `methodology`, `first_period`. Without `value_kind` the kind follows the
 /// unit: people, pieces, units and places (OKEI 792, 796, 642, 698) are integers,
 /// per cent (744) is `percent:2`, a code unit is a yes/no code, anything else
 /// `decimal:2`. Every refused row is reported with its line number; nothing is
 /// returned unless every row is good.
 pub fn read_catalog_csv(input: impl Read) -> Result<Vec<CatalogRow>> {
-    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(input);
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(input);
     let headers = reader
         .headers()
         .map_err(|e| Error::invalid("catalog file", format!("unreadable header: {e}")))?
         .clone();
-    let column = |names: &[&str]| names.iter().find_map(|n| headers.iter().position(|h| h == *n));
+    let column = |names: &[&str]| {
+        names
+            .iter()
+            .find_map(|n| headers.iter().position(|h| h == *n))
+    };
     let required = |names: &[&str]| {
-        column(names).ok_or_else(|| {
-            Error::invalid("catalog file", format!("missing column '{}'", names[0]))
-        })
+        column(names)
+            .ok_or_else(|| Error::invalid("catalog file", format!("missing column '{}'", names[0])))
     };
     let code_col = required(&["code"])?;
     let section_col = required(&["section"])?;
@@ -280,6 +349,8 @@ pub fn read_catalog_csv(input: impl Read) -> Result<Vec<CatalogRow>> {
     let max_col = column(&["max"]);
     let change_col = column(&["max_change_percent"]);
     let methodology_col = column(&["methodology"]);
+    let first_period_col = column(&["first_period"]);
+    let due_days_col = column(&["due_days_after"]);
 
     let mut rows = Vec::new();
     let mut errors = Vec::new();
@@ -296,12 +367,16 @@ pub fn read_catalog_csv(input: impl Read) -> Result<Vec<CatalogRow>> {
         let get = |col: Option<usize>| col.and_then(|c| record.get(c)).filter(|v| !v.is_empty());
         let parse_row = || -> Result<CatalogRow> {
             let okei = get(okei_col).map(|s| format!("{:0>3}", s));
-            let unit = Unit { name: get(Some(unit_col)).unwrap_or_default().to_string(), okei };
+            let unit = Unit {
+                name: get(Some(unit_col)).unwrap_or_default().to_string(),
+                okei,
+            };
             let kind = match get(kind_col) {
                 Some(kind) => kind.parse()?,
                 None => default_kind(&unit),
             };
-            let periodicity: Periodicity = get(Some(periodicity_col)).unwrap_or_default().parse()?;
+            let periodicity: Periodicity =
+                get(Some(periodicity_col)).unwrap_or_default().parse()?;
             let decimal = |col: Option<usize>, field: &str| -> Result<Option<Decimal>> {
                 get(col)
                     .map(|t| parse_number(t).map_err(|e| Error::invalid(field, e.to_string())))
@@ -309,10 +384,27 @@ pub fn read_catalog_csv(input: impl Read) -> Result<Vec<CatalogRow>> {
             };
             let number = |col: Option<usize>, field: &str| -> Result<Option<u32>> {
                 get(col)
-                    .map(|t| t.parse::<u32>().map_err(|_| Error::invalid(field, format!("'{t}' is not a whole number"))))
+                    .map(|t| {
+                        t.parse::<u32>().map_err(|_| {
+                            Error::invalid(field, format!("'{t}' is not a whole number"))
+                        })
+                    })
                     .transpose()
             };
-            let due = default_due(periodicity, number(due_day_col, "due_day")?, number(due_months_col, "due_months_after")?);
+            let due = match number(due_days_col, "due_days_after")? {
+                Some(days) => DueRule::DaysAfter { days },
+                None => default_due(
+                    periodicity,
+                    number(due_day_col, "due_day")?,
+                    number(due_months_col, "due_months_after")?,
+                ),
+            };
+            let first_period = get(first_period_col)
+                .map(|t| {
+                    t.parse::<Period>()
+                        .map_err(|e| Error::invalid("first_period", e.to_string()))
+                })
+                .transpose()?;
             let indicator = Indicator {
                 code: get(Some(code_col)).unwrap_or_default().to_string(),
                 name: get(Some(name_col)).unwrap_or_default().to_string(),
@@ -328,9 +420,13 @@ pub fn read_catalog_csv(input: impl Read) -> Result<Vec<CatalogRow>> {
                     max: decimal(max_col, "max")?,
                     max_change_percent: decimal(change_col, "max_change_percent")?,
                 },
+                first_period,
             };
             indicator.validate()?;
-            Ok(CatalogRow { indicator, department_name: get(department_col).map(str::to_string) })
+            Ok(CatalogRow {
+                indicator,
+                department_name: get(department_col).map(str::to_string),
+            })
         };
         match parse_row() {
             Ok(row) => rows.push(row),
@@ -341,7 +437,10 @@ pub fn read_catalog_csv(input: impl Read) -> Result<Vec<CatalogRow>> {
     let mut codes = std::collections::HashSet::new();
     for row in &rows {
         if !codes.insert(row.indicator.code.clone()) {
-            errors.push(format!("code {} appears more than once", row.indicator.code));
+            errors.push(format!(
+                "code {} appears more than once",
+                row.indicator.code
+            ));
         }
     }
     if errors.is_empty() {
@@ -388,14 +487,20 @@ mod tests {
 
     #[test]
     fn yearly_due_date_is_first_of_april_next_year() {
-        let rule = DueRule::DayOfMonthAfter { day: 1, months_after: 4 };
+        let rule = DueRule::DayOfMonthAfter {
+            day: 1,
+            months_after: 4,
+        };
         let year: Period = "2025".parse().unwrap();
         assert_eq!(rule.nominal_due_date(year).to_string(), "2026-04-01");
     }
 
     #[test]
     fn day_past_month_end_means_last_day() {
-        let rule = DueRule::DayOfMonthAfter { day: 31, months_after: 1 };
+        let rule = DueRule::DayOfMonthAfter {
+            day: 31,
+            months_after: 1,
+        };
         let jan: Period = "2026-M01".parse().unwrap();
         assert_eq!(rule.nominal_due_date(jan).to_string(), "2026-02-28");
     }
@@ -405,10 +510,16 @@ mod tests {
         let file = include_str!("../../data/indicators-ru-municipal.csv");
         let rows = read_catalog_csv(file.as_bytes()).unwrap();
         assert_eq!(rows.len(), 75);
-        let births = rows.iter().find(|r| r.indicator.code == "MR-1.1.1").unwrap();
+        let births = rows
+            .iter()
+            .find(|r| r.indicator.code == "MR-1.1.1")
+            .unwrap();
         assert_eq!(births.indicator.kind, ValueKind::Integer);
         assert_eq!(births.indicator.unit.okei.as_deref(), Some("792"));
-        let plan = rows.iter().find(|r| r.indicator.code == "Y48155057").unwrap();
+        let plan = rows
+            .iter()
+            .find(|r| r.indicator.code == "Y48155057")
+            .unwrap();
         assert_eq!(plan.indicator.kind, ValueKind::YesNo);
     }
 
@@ -418,6 +529,9 @@ mod tests {
                     A1,S,Name,человек,792,monthly\n\
                     A2,S,Name,человек,792,weekly\n";
         let err = read_catalog_csv(file.as_bytes()).unwrap_err().to_string();
-        assert!(err.contains("line 3") && err.contains("periodicity"), "{err}");
+        assert!(
+            err.contains("line 3") && err.contains("periodicity"),
+            "{err}"
+        );
     }
 }

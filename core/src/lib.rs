@@ -27,24 +27,34 @@ pub mod catalog;
 pub mod clock;
 #[cfg(feature = "conformance")]
 pub mod conformance;
+pub mod deadline;
 pub mod error;
 pub mod id;
 pub mod memory;
 pub mod period;
 pub mod records;
+pub mod report;
 mod service;
 pub mod storage;
 pub mod text;
 pub mod value;
 
-pub use account::{AccountSummary, AppointmentOrder, NewAccount, Permission, Role, Secret, SessionToken, SetupToken};
+pub use account::{
+    AccountSummary, AppointmentOrder, NewAccount, Permission, Role, Secret, SessionToken,
+    SetupToken,
+};
 pub use amount::ValueKind;
+pub use calendar::{Calendar, DeadlinePolicy, DueDate, RegionalHoliday};
 pub use catalog::{Department, DepartmentKind, DueRule, Indicator, Plausibility, Section, Unit};
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use deadline::{
+    DelayNotice, Event, ExpectedValue, NoticeStatus, Reminder, Timeliness, ValueRef,
+};
 pub use error::{Error, Result};
 pub use id::Id;
 pub use memory::MemoryStorage;
 pub use period::{Period, Periodicity};
+pub use report::QuarterlyReport;
+pub use service::{render_table, CalendarYears, CatalogLoad, Passport, PassportRow, Settings};
 pub use storage::{AuditQuery, AuditRecord, ChangeSet, Storage};
-pub use service::{render_table, CatalogLoad, Passport, PassportRow, Settings};
 pub use value::{Assignment, Entry, Revision, Value, ValueAction, ValueInput, ValueStatus};

@@ -23,6 +23,13 @@
 //! 5. **Indexes agree with records.** [`Storage::find`] returns exactly the records
 //!    whose current index entries match; entries of overwritten or deleted records are
 //!    gone in the same atomic step.
+//! 6. **Consistent reads.** Each read call (`get_many`, `find`, `scan`, `audit`) sees one
+//!    state of the store: all of a change set or none of it.
+//!
+//! An error from [`Storage::apply`] other than [`Error::Conflict`] (a lost connection, a
+//! failed flush) may leave the outcome unknown: the change set may or may not have been
+//! committed, but never in part. The service reports such an error as it is; a retry
+//! that finds the change already made gets a conflict and changes nothing twice.
 //!
 //! The conformance suite (feature `conformance`) checks each of these.
 
@@ -68,11 +75,13 @@ pub enum RecordKind {
     ChangeProposal,
     /// A correction of an accepted value, keyed by id.
     Correction,
+    /// A due date set for one value, or its extension, keyed `code|period`.
+    DueDate,
 }
 
 impl RecordKind {
     /// Every kind, in a fixed order.
-    pub const ALL: [RecordKind; 14] = [
+    pub const ALL: [RecordKind; 15] = [
         RecordKind::Section,
         RecordKind::Department,
         RecordKind::Indicator,
@@ -87,6 +96,7 @@ impl RecordKind {
         RecordKind::CalendarDay,
         RecordKind::ChangeProposal,
         RecordKind::Correction,
+        RecordKind::DueDate,
     ];
 
     /// A stable name, used by backends as a table or tree prefix: `value`, `account`, ...
@@ -106,6 +116,7 @@ impl RecordKind {
             RecordKind::CalendarDay => "calendar_day",
             RecordKind::ChangeProposal => "change_proposal",
             RecordKind::Correction => "correction",
+            RecordKind::DueDate => "due_date",
         }
     }
 
@@ -133,7 +144,10 @@ pub struct IndexEntry {
 impl IndexEntry {
     /// An entry of index `name` with `value`.
     pub fn new(name: impl Into<String>, value: impl Into<String>) -> Self {
-        IndexEntry { name: name.into(), value: value.into() }
+        IndexEntry {
+            name: name.into(),
+            value: value.into(),
+        }
     }
 }
 
@@ -254,7 +268,9 @@ impl ChangeSet {
         for write in &self.writes {
             let (kind, key) = write.target();
             if !seen.insert((kind, key)) {
-                return Err(Error::storage(format!("change set writes {kind} {key} twice")));
+                return Err(Error::storage(format!(
+                    "change set writes {kind} {key} twice"
+                )));
             }
         }
         Ok(())
@@ -288,7 +304,10 @@ impl AuditQuery {
         self.after_seq.is_none_or(|s| record.seq > s)
             && self.from.is_none_or(|t| e.at >= t)
             && self.to.is_none_or(|t| e.at < t)
-            && self.actor.as_ref().is_none_or(|a| e.actor.as_ref() == Some(a))
+            && self
+                .actor
+                .as_ref()
+                .is_none_or(|a| e.actor.as_ref() == Some(a))
             && self.kind.is_none_or(|k| e.kind == k)
             && self.key.as_ref().is_none_or(|k| &e.key == k)
     }
@@ -305,7 +324,11 @@ pub trait Storage: Send + Sync + fmt::Debug {
 
     /// Several records of one kind by key, in the order asked, with `None` where there
     /// is none.
-    async fn get_many(&self, kind: RecordKind, keys: &[String]) -> Result<Vec<Option<StoredRecord>>> {
+    async fn get_many(
+        &self,
+        kind: RecordKind,
+        keys: &[String],
+    ) -> Result<Vec<Option<StoredRecord>>> {
         let mut found = Vec::with_capacity(keys.len());
         for key in keys {
             found.push(self.get(kind, key).await?);
@@ -329,6 +352,12 @@ pub trait Storage: Send + Sync + fmt::Debug {
 
     /// The highest audit sequence number given so far; 0 for an empty log.
     async fn last_audit_seq(&self) -> Result<u64>;
+
+    /// Makes every change applied so far durable, for a backend opened in a relaxed
+    /// mode (before a shutdown, after a bulk load). Durable backends have nothing to do.
+    async fn flush(&self) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// The message of the conflict error for a record, shared by backends so that every

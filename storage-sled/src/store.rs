@@ -373,6 +373,10 @@ impl Storage for SledStorage {
         })?;
         decode_counter("last_audit_seq", stored.as_deref())
     }
+
+    async fn flush(&self) -> Result<()> {
+        SledStorage::flush(self).await
+    }
 }
 
 /// One write of a change set, encoded for the transaction.

@@ -53,37 +53,66 @@ pub struct City {
 }
 
 fn order(number: &str, date: &str) -> AppointmentOrder {
-    AppointmentOrder { number: number.into(), date: date.parse().expect("test date") }
+    AppointmentOrder {
+        number: number.into(),
+        date: date.parse().expect("test date"),
+    }
 }
 
 /// An indicator definition for tests.
-pub fn indicator(code: &str, kind: ValueKind, periodicity: Periodicity, department: &Id) -> Indicator {
+pub fn indicator(
+    code: &str,
+    kind: ValueKind,
+    periodicity: Periodicity,
+    department: &Id,
+) -> Indicator {
     Indicator {
         code: code.into(),
         name: format!("Показатель {code}"),
         section: "Образование".into(),
-        unit: Unit { name: "человек".into(), okei: Some("792".into()) },
+        unit: Unit {
+            name: "человек".into(),
+            okei: Some("792".into()),
+        },
         kind,
         periodicity,
         due: DueRule::default(),
         department: Some(department.clone()),
         methodology: String::new(),
         plausibility: Plausibility::default(),
+        first_period: None,
     }
 }
 
 impl City {
     /// Builds the city on `storage`, with the clock on 2026-07-01 09:00 UTC.
     pub async fn build(storage: Arc<dyn Storage>) -> City {
-        let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 7, 1, 9, 0, 0).unwrap()));
-        let passport = Passport::with_settings(storage, clock.clone(), Settings::default());
+        Self::build_with(storage, Settings::default()).await
+    }
+
+    /// Builds the city with its own settings.
+    pub async fn build_with(storage: Arc<dyn Storage>, settings: Settings) -> City {
+        let clock = Arc::new(ManualClock::new(
+            Utc.with_ymd_and_hms(2026, 7, 1, 9, 0, 0).unwrap(),
+        ));
+        let passport = Passport::with_settings(storage, clock.clone(), settings);
 
         let setup = passport
-            .bootstrap_administrator("admin@city.example", "Администратор", order("1-к", "2026-01-12"))
+            .bootstrap_administrator(
+                "admin@city.example",
+                "Администратор",
+                order("1-к", "2026-01-12"),
+            )
             .await
             .expect("bootstrap");
-        passport.set_password(&setup, PASSWORD).await.expect("admin password");
-        let admin_token = passport.login("admin@city.example", PASSWORD).await.expect("admin login");
+        passport
+            .set_password(&setup, PASSWORD)
+            .await
+            .expect("admin password");
+        let admin_token = passport
+            .login("admin@city.example", PASSWORD)
+            .await
+            .expect("admin login");
         let admin = Person {
             id: passport.whoami(&admin_token).await.expect("whoami").id,
             email: "admin@city.example".into(),
@@ -91,12 +120,20 @@ impl City {
         };
 
         let education = passport
-            .create_department(&admin.token, "управление образования", DepartmentKind::Department)
+            .create_department(
+                &admin.token,
+                "управление образования",
+                DepartmentKind::Department,
+            )
             .await
             .expect("department")
             .id;
         let housing = passport
-            .create_department(&admin.token, "жилищное управление", DepartmentKind::Department)
+            .create_department(
+                &admin.token,
+                "жилищное управление",
+                DepartmentKind::Department,
+            )
             .await
             .expect("department")
             .id;
@@ -104,9 +141,21 @@ impl City {
         let mut city_people = Vec::new();
         for (email, roles, department) in [
             ("chief@city.example", vec![Role::ChiefOfStaff], None),
-            ("head@city.example", vec![Role::DepartmentHead], Some(education.clone())),
-            ("executor@city.example", vec![Role::Executor], Some(education.clone())),
-            ("other@city.example", vec![Role::Executor], Some(education.clone())),
+            (
+                "head@city.example",
+                vec![Role::DepartmentHead],
+                Some(education.clone()),
+            ),
+            (
+                "executor@city.example",
+                vec![Role::Executor],
+                Some(education.clone()),
+            ),
+            (
+                "other@city.example",
+                vec![Role::Executor],
+                Some(education.clone()),
+            ),
             ("controller@city.example", vec![Role::Controller], None),
             ("viewer@city.example", vec![Role::Viewer], None),
         ] {
@@ -115,16 +164,34 @@ impl City {
         let [chief, head, executor, other_executor, controller, viewer]: [Person; 6] =
             city_people.try_into().expect("six people");
 
-        let mut edu1 = indicator("EDU-1", ValueKind::Integer, Periodicity::Monthly, &education);
+        let mut edu1 = indicator(
+            "EDU-1",
+            ValueKind::Integer,
+            Periodicity::Monthly,
+            &education,
+        );
         edu1.plausibility = Plausibility {
             min: Some(Decimal::ZERO),
             max: Some(Decimal::from(100_000)),
             max_change_percent: Some(Decimal::from(20)),
         };
-        let edu2 = indicator("EDU-2", ValueKind::Decimal { places: 1 }, Periodicity::Monthly, &education);
-        let house1 = indicator("HOUSE-1", ValueKind::Integer, Periodicity::Monthly, &housing);
+        let edu2 = indicator(
+            "EDU-2",
+            ValueKind::Decimal { places: 1 },
+            Periodicity::Monthly,
+            &education,
+        );
+        let house1 = indicator(
+            "HOUSE-1",
+            ValueKind::Integer,
+            Periodicity::Monthly,
+            &housing,
+        );
         for definition in [edu1, edu2, house1] {
-            passport.define_indicator(&chief.token, definition).await.expect("indicator");
+            passport
+                .define_indicator(&chief.token, definition)
+                .await
+                .expect("indicator");
         }
         for code in ["EDU-1", "EDU-2"] {
             passport
@@ -133,7 +200,19 @@ impl City {
                 .expect("assignment");
         }
 
-        City { passport, clock, admin, chief, head, executor, other_executor, controller, viewer, education, housing }
+        City {
+            passport,
+            clock,
+            admin,
+            chief,
+            head,
+            executor,
+            other_executor,
+            controller,
+            viewer,
+            education,
+            housing,
+        }
     }
 
     /// Creates an account, sets its password and logs in.
@@ -152,8 +231,15 @@ impl City {
             order: order("10-к", "2026-01-15"),
         };
         let (id, setup) = passport.create_account(admin, new).await.expect("account");
-        passport.set_password(&setup, PASSWORD).await.expect("password");
+        passport
+            .set_password(&setup, PASSWORD)
+            .await
+            .expect("password");
         let token = passport.login(email, PASSWORD).await.expect("login");
-        Person { id, email: email.into(), token }
+        Person {
+            id,
+            email: email.into(),
+            token,
+        }
     }
 }

@@ -4,6 +4,7 @@
 //! A backend's test file calls [`scenarios!`] with a function that makes a fresh store.
 
 pub mod city;
+pub mod deadlines;
 pub mod scenarios;
 
 pub use city::City;
@@ -41,12 +42,33 @@ macro_rules! scenarios {
             shipped_catalog_loads_and_loading_twice_changes_nothing,
             wrong_period_for_the_indicator_is_refused,
         );
+        $crate::__scenario_tests!(
+            $fresh;
+            deadlines::quarterly_report_counts_every_value_and_violation,
+            deadlines::granted_delay_notice_gives_each_value_a_new_due_date,
+            deadlines::declined_delay_notice_leaves_the_due_date,
+            deadlines::delay_notice_covers_only_own_unsubmitted_values,
+            deadlines::reminders_list_due_soon_and_overdue_for_whom_they_concern,
+            deadlines::event_feed_from_a_cursor_misses_nothing_and_repeats_nothing,
+            deadlines::due_date_set_for_one_value_overrides_the_rule,
+            deadlines::calendar_year_loaded_by_administrator_moves_due_dates,
+            deadlines::regional_holiday_moves_due_dates_in_the_region,
+        );
     };
 }
 
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __scenario_tests {
+    ($fresh:path; $($module:ident :: $name:ident),* $(,)?) => {
+        $(
+            #[::tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                let store = $fresh().await;
+                $crate::$module::$name(store.storage.clone()).await;
+            }
+        )*
+    };
     ($fresh:path; $($name:ident),* $(,)?) => {
         $(
             #[::tokio::test(flavor = "multi_thread", worker_threads = 2)]

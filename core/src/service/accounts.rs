@@ -7,8 +7,8 @@ use tracing::{info, warn};
 use super::Passport;
 use crate::account::{
     check_new_password, email_digest, hash_password, normalize_email, verify_password, Account,
-    AccountSummary, AppointmentOrder, LoginThrottle, NewAccount, Permission, Role, Secret,
-    Session, SessionToken, SetupToken,
+    AccountSummary, AppointmentOrder, LoginThrottle, NewAccount, Permission, Role, Secret, Session,
+    SessionToken, SetupToken,
 };
 use crate::catalog::Department;
 use crate::error::{Error, Result};
@@ -35,7 +35,10 @@ fn check_roles(roles: &BTreeSet<Role>) -> Result<()> {
 }
 
 fn email_claim(email: &str, holder: &Id) -> Claim {
-    Claim { name: format!("email/{}", email_digest(email)), holder: Some(holder.clone()) }
+    Claim {
+        name: format!("email/{}", email_digest(email)),
+        holder: Some(holder.clone()),
+    }
 }
 
 impl Passport {
@@ -48,7 +51,9 @@ impl Passport {
         order: AppointmentOrder,
     ) -> Result<SetupToken> {
         if !self.scan::<Account>("").await?.is_empty() {
-            return Err(Error::denied("the store already has accounts; an administrator creates new ones"));
+            return Err(Error::denied(
+                "the store already has accounts; an administrator creates new ones",
+            ));
         }
         let new = NewAccount {
             email: email.to_string(),
@@ -59,7 +64,10 @@ impl Passport {
         };
         let mut changes = Changes::new();
         // Two bootstraps racing on an empty store: only one may insert this claim.
-        changes.insert(&Claim { name: "bootstrap".into(), holder: None })?;
+        changes.insert(&Claim {
+            name: "bootstrap".into(),
+            holder: None,
+        })?;
         let (id, token) = self.stage_account(&mut changes, None, new).await?;
         self.apply(changes).await?;
         info!(account = %id, "first administrator created");
@@ -82,7 +90,10 @@ impl Passport {
             }
         }
         if !self.find::<Account>("email", &email).await?.is_empty() {
-            return Err(Error::AlreadyExists { kind: "account", id: "with this e-mail".into() });
+            return Err(Error::AlreadyExists {
+                kind: "account",
+                id: "with this e-mail".into(),
+            });
         }
 
         let token = Secret::generate();
@@ -102,20 +113,35 @@ impl Passport {
         };
         changes.insert(&account)?;
         changes.insert(&email_claim(&email, &account.id))?;
-        let entry = self.audit_entry(actor, "account.create", &account, None::<&()>, Some(&account.summary()))?;
+        let entry = self.audit_entry(
+            actor,
+            "account.create",
+            &account,
+            None::<&()>,
+            Some(&account.summary()),
+        )?;
         changes.audit(entry);
         Ok((account.id, token))
     }
 
     /// Creates an account and returns its id and the one-time setup token with which
     /// the person sets their own password. Administrators only.
-    pub async fn create_account(&self, token: &SessionToken, new: NewAccount) -> Result<(Id, SetupToken)> {
+    pub async fn create_account(
+        &self,
+        token: &SessionToken,
+        new: NewAccount,
+    ) -> Result<(Id, SetupToken)> {
         let actor = self.authenticate(token).await?;
         actor.require(Permission::ManageAccounts)?;
         let mut changes = Changes::new();
-        let (id, setup) = self.stage_account(&mut changes, Some(actor.id()), new).await?;
+        let (id, setup) = self
+            .stage_account(&mut changes, Some(actor.id()), new)
+            .await?;
         self.apply(changes).await.map_err(|e| match e {
-            Error::Conflict(_) => Error::AlreadyExists { kind: "account", id: "with this e-mail".into() },
+            Error::Conflict(_) => Error::AlreadyExists {
+                kind: "account",
+                id: "with this e-mail".into(),
+            },
             other => other,
         })?;
         info!(account = %id, by = %actor.id(), "account created");
@@ -124,12 +150,18 @@ impl Passport {
 
     /// Issues a new setup token for an account (a forgotten password) and ends its
     /// sessions. Administrators only.
-    pub async fn issue_setup_token(&self, token: &SessionToken, account: &Id) -> Result<SetupToken> {
+    pub async fn issue_setup_token(
+        &self,
+        token: &SessionToken,
+        account: &Id,
+    ) -> Result<SetupToken> {
         let actor = self.authenticate(token).await?;
         actor.require(Permission::ManageAccounts)?;
         let target = self.account(account).await?;
         if !target.record.active {
-            return Err(Error::WrongState(format!("account {account} is deactivated")));
+            return Err(Error::WrongState(format!(
+                "account {account} is deactivated"
+            )));
         }
         let setup = Secret::generate();
         let mut updated = target.record.clone();
@@ -139,7 +171,13 @@ impl Passport {
         let mut changes = Changes::new();
         changes.update(&updated, target.version)?;
         self.stage_revoke_sessions(&mut changes, account).await?;
-        changes.audit(self.audit_entry(Some(actor.id()), "account.setup_token", &updated, None::<&()>, None::<&()>)?);
+        changes.audit(self.audit_entry(
+            Some(actor.id()),
+            "account.setup_token",
+            &updated,
+            None::<&()>,
+            None::<&()>,
+        )?);
         self.apply(changes).await?;
         Ok(setup)
     }
@@ -148,7 +186,12 @@ impl Passport {
     /// of the account.
     pub async fn set_password(&self, setup: &SetupToken, password: &str) -> Result<()> {
         check_new_password(password)?;
-        let invalid = || Error::invalid("setup token", "unknown, used or expired; ask the administrator for a new one");
+        let invalid = || {
+            Error::invalid(
+                "setup token",
+                "unknown, used or expired; ask the administrator for a new one",
+            )
+        };
         let mut found = self.find::<Account>("setup_token", &setup.digest()).await?;
         let target = found.pop().ok_or_else(invalid)?;
         let account = &target.record;
@@ -162,8 +205,15 @@ impl Passport {
         updated.setup_token_expires = None;
         let mut changes = Changes::new();
         changes.update(&updated, target.version)?;
-        self.stage_revoke_sessions(&mut changes, &account.id).await?;
-        changes.audit(self.audit_entry(Some(&account.id), "account.set_password", &updated, None::<&()>, None::<&()>)?);
+        self.stage_revoke_sessions(&mut changes, &account.id)
+            .await?;
+        changes.audit(self.audit_entry(
+            Some(&account.id),
+            "account.set_password",
+            &updated,
+            None::<&()>,
+            None::<&()>,
+        )?);
         self.apply(changes).await
     }
 
@@ -183,17 +233,29 @@ impl Passport {
         };
         let throttle_key = email_digest(&email);
         let throttle = self.get::<LoginThrottle>(&throttle_key).await?;
-        if throttle.as_ref().and_then(|t| t.record.locked_until).is_some_and(|t| t > self.now()) {
+        if throttle
+            .as_ref()
+            .and_then(|t| t.record.locked_until)
+            .is_some_and(|t| t > self.now())
+        {
             return Err(Error::LockedOut);
         }
 
-        let account = self.find::<Account>("email", &email).await?.pop().filter(|a| a.record.active);
-        let hash = account.as_ref().and_then(|a| a.record.password_hash.as_deref());
+        let account = self
+            .find::<Account>("email", &email)
+            .await?
+            .pop()
+            .filter(|a| a.record.active);
+        let hash = account
+            .as_ref()
+            .and_then(|a| a.record.password_hash.as_deref());
         if !verify_password(password, hash) {
             self.count_failure(throttle_key, throttle).await?;
             return Err(Error::LoginFailed);
         }
-        let account = account.expect("a verified password belongs to an account").record;
+        let account = account
+            .expect("a verified password belongs to an account")
+            .record;
 
         let token = Secret::generate();
         let session = Session {
@@ -208,16 +270,30 @@ impl Passport {
             changes.delete(&throttle.record, throttle.version);
         }
         // The audit keys the login by account, never by the token's hash.
-        changes.audit(self.audit_entry(Some(&account.id), "session.open", &account, None::<&()>, None::<&()>)?);
+        changes.audit(self.audit_entry(
+            Some(&account.id),
+            "session.open",
+            &account,
+            None::<&()>,
+            None::<&()>,
+        )?);
         self.apply(changes).await?;
         Ok(token)
     }
 
-    async fn count_failure(&self, key: String, throttle: Option<Versioned<LoginThrottle>>) -> Result<()> {
+    async fn count_failure(
+        &self,
+        key: String,
+        throttle: Option<Versioned<LoginThrottle>>,
+    ) -> Result<()> {
         let mut record = throttle
             .as_ref()
             .map(|t| t.record.clone())
-            .unwrap_or(LoginThrottle { email_hash: key, failures: 0, locked_until: None });
+            .unwrap_or(LoginThrottle {
+                email_hash: key,
+                failures: 0,
+                locked_until: None,
+            });
         if record.locked_until.is_some() {
             // The previous lock has run out: count afresh.
             record.failures = 0;
@@ -240,10 +316,19 @@ impl Passport {
     /// Ends a session.
     pub async fn logout(&self, token: &SessionToken) -> Result<()> {
         let actor = self.authenticate(token).await?;
-        let session = self.get::<Session>(&token.digest()).await?.ok_or(Error::Unauthenticated)?;
+        let session = self
+            .get::<Session>(&token.digest())
+            .await?
+            .ok_or(Error::Unauthenticated)?;
         let mut changes = Changes::new();
         changes.delete(&session.record, session.version);
-        changes.audit(self.audit_entry(Some(actor.id()), "session.close", &actor.account.record, None::<&()>, None::<&()>)?);
+        changes.audit(self.audit_entry(
+            Some(actor.id()),
+            "session.close",
+            &actor.account.record,
+            None::<&()>,
+            None::<&()>,
+        )?);
         self.apply(changes).await
     }
 
@@ -264,7 +349,13 @@ impl Passport {
                 changes.delete(&session.record, session.version);
             }
         }
-        changes.audit(self.audit_entry(Some(actor.id()), "account.change_password", &updated, None::<&()>, None::<&()>)?);
+        changes.audit(self.audit_entry(
+            Some(actor.id()),
+            "account.change_password",
+            &updated,
+            None::<&()>,
+            None::<&()>,
+        )?);
         self.apply(changes).await
     }
 
@@ -278,16 +369,25 @@ impl Passport {
     /// Deactivates an account on dismissal: every session ends at once, the e-mail,
     /// password and setup token are erased, assignments end; the name stays on the
     /// person's history. Administrators only.
-    pub async fn deactivate_account(&self, token: &SessionToken, account: &Id, reason: &str) -> Result<()> {
+    pub async fn deactivate_account(
+        &self,
+        token: &SessionToken,
+        account: &Id,
+        reason: &str,
+    ) -> Result<()> {
         let actor = self.authenticate(token).await?;
         actor.require(Permission::ManageAccounts)?;
         text::check_reason("reason", reason)?;
         if actor.id() == account {
-            return Err(Error::denied("an administrator cannot deactivate their own account"));
+            return Err(Error::denied(
+                "an administrator cannot deactivate their own account",
+            ));
         }
         let target = self.account(account).await?;
         if !target.record.active {
-            return Err(Error::WrongState(format!("account {account} is already deactivated")));
+            return Err(Error::WrongState(format!(
+                "account {account} is already deactivated"
+            )));
         }
 
         let before = target.record.summary();
@@ -303,12 +403,18 @@ impl Passport {
         changes.update(&updated, target.version)?;
         if let Some(email) = old_email {
             let claim = email_claim(&email, account);
-            if let Some(stored) = self.get::<Claim>(&crate::records::Record::key(&claim)).await? {
+            if let Some(stored) = self
+                .get::<Claim>(&crate::records::Record::key(&claim))
+                .await?
+            {
                 changes.delete(&stored.record, stored.version);
             }
         }
         self.stage_revoke_sessions(&mut changes, account).await?;
-        for assignment in self.find::<crate::value::Assignment>("account", account.as_str()).await? {
+        for assignment in self
+            .find::<crate::value::Assignment>("account", account.as_str())
+            .await?
+        {
             if assignment.record.ended_at.is_none() {
                 let mut ended = assignment.record.clone();
                 ended.ended_at = Some(self.now());
@@ -316,7 +422,13 @@ impl Passport {
             }
         }
         let after = updated.summary();
-        changes.audit(self.audit_entry(Some(actor.id()), "account.deactivate", &updated, Some(&before), Some(&after))?);
+        changes.audit(self.audit_entry(
+            Some(actor.id()),
+            "account.deactivate",
+            &updated,
+            Some(&before),
+            Some(&after),
+        )?);
         self.apply(changes).await?;
         info!(account = %account, by = %actor.id(), "account deactivated");
         Ok(())
@@ -350,6 +462,8 @@ impl Passport {
     }
 
     pub(crate) async fn account(&self, id: &Id) -> Result<Versioned<Account>> {
-        self.get::<Account>(id.as_str()).await?.ok_or_else(|| Error::not_found("account", id.as_str()))
+        self.get::<Account>(id.as_str())
+            .await?
+            .ok_or_else(|| Error::not_found("account", id.as_str()))
     }
 }

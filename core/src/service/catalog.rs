@@ -28,18 +28,36 @@ pub struct CatalogLoad {
 impl Passport {
     /// Creates a department or municipal institution. Administrators and the chief of
     /// staff may.
-    pub async fn create_department(&self, token: &SessionToken, name: &str, kind: DepartmentKind) -> Result<Department> {
+    pub async fn create_department(
+        &self,
+        token: &SessionToken,
+        name: &str,
+        kind: DepartmentKind,
+    ) -> Result<Department> {
         let actor = self.authenticate(token).await?;
         actor.require(Permission::ManageDepartments)?;
         text::check_line("department name", name, text::MAX_NAME)?;
         let name = name.trim();
         if !self.find::<Department>("name", name).await?.is_empty() {
-            return Err(Error::AlreadyExists { kind: "department", id: name.to_string() });
+            return Err(Error::AlreadyExists {
+                kind: "department",
+                id: name.to_string(),
+            });
         }
-        let department = Department { id: Id::generate(), name: name.to_string(), kind };
+        let department = Department {
+            id: Id::generate(),
+            name: name.to_string(),
+            kind,
+        };
         let mut changes = Changes::new();
         changes.insert(&department)?;
-        changes.audit(self.audit_entry(Some(actor.id()), "department.create", &department, None::<&()>, Some(&department))?);
+        changes.audit(self.audit_entry(
+            Some(actor.id()),
+            "department.create",
+            &department,
+            None::<&()>,
+            Some(&department),
+        )?);
         self.apply(changes).await?;
         info!(department = %department.id, "department created");
         Ok(department)
@@ -49,7 +67,12 @@ impl Passport {
     pub async fn departments(&self, token: &SessionToken) -> Result<Vec<Department>> {
         let actor = self.authenticate(token).await?;
         actor.require(Permission::ReadCatalog)?;
-        let mut all: Vec<Department> = self.scan::<Department>("").await?.into_iter().map(|d| d.record).collect();
+        let mut all: Vec<Department> = self
+            .scan::<Department>("")
+            .await?
+            .into_iter()
+            .map(|d| d.record)
+            .collect();
         all.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(all)
     }
@@ -70,7 +93,8 @@ impl Passport {
         let actor = self.authenticate(token).await?;
         actor.require(Permission::EditCatalog)?;
         let mut changes = Changes::new();
-        self.stage_indicator(&mut changes, &actor, indicator, &mut BTreeMap::new()).await?;
+        self.stage_indicator(&mut changes, &actor, indicator, &mut BTreeMap::new())
+            .await?;
         self.apply(changes).await
     }
 
@@ -89,19 +113,40 @@ impl Passport {
             }
         }
         if let Some(existing) = self.get::<Indicator>(&indicator.code).await? {
+            if indicator.first_period.is_none() {
+                indicator.first_period = existing.record.first_period;
+            }
             if existing.record == indicator {
                 return Ok(false);
             }
-            return Err(Error::AlreadyExists { kind: "indicator", id: indicator.code });
+            return Err(Error::AlreadyExists {
+                kind: "indicator",
+                id: indicator.code,
+            });
         }
-        if self.get::<Section>(&indicator.section).await?.is_none() && !new_sections.contains_key(&indicator.section) {
-            let position = self.scan::<Section>("").await?.len() as u32 + new_sections.len() as u32 + 1;
-            let section = Section { name: indicator.section.clone(), position };
+        if self.get::<Section>(&indicator.section).await?.is_none()
+            && !new_sections.contains_key(&indicator.section)
+        {
+            let position =
+                self.scan::<Section>("").await?.len() as u32 + new_sections.len() as u32 + 1;
+            let section = Section {
+                name: indicator.section.clone(),
+                position,
+            };
             changes.insert(&section)?;
             new_sections.insert(section.name.clone(), position);
         }
+        if indicator.first_period.is_none() {
+            indicator.first_period = Some(indicator.first_period_due_on_or_after(self.today()));
+        }
         changes.insert(&indicator)?;
-        changes.audit(self.audit_entry(Some(actor.id()), "indicator.define", &indicator, None::<&()>, Some(&indicator))?);
+        changes.audit(self.audit_entry(
+            Some(actor.id()),
+            "indicator.define",
+            &indicator,
+            None::<&()>,
+            Some(&indicator),
+        )?);
         Ok(true)
     }
 
@@ -132,7 +177,10 @@ impl Passport {
             let mut indicator = row.indicator;
             indicator.department = match row.department_name {
                 Some(name) => Some(by_name.get(&name).cloned().ok_or_else(|| {
-                    Error::invalid("department", format!("indicator {}: no department named '{name}'", indicator.code))
+                    Error::invalid(
+                        "department",
+                        format!("indicator {}: no department named '{name}'", indicator.code),
+                    )
                 })?),
                 None => departments_by_section.get(&indicator.section).cloned(),
             };
@@ -161,9 +209,18 @@ impl Passport {
     }
 
     pub(crate) async fn catalog_unchecked(&self) -> Result<Vec<Indicator>> {
-        let positions: BTreeMap<String, u32> =
-            self.scan::<Section>("").await?.into_iter().map(|s| (s.record.name, s.record.position)).collect();
-        let mut all: Vec<Indicator> = self.scan::<Indicator>("").await?.into_iter().map(|i| i.record).collect();
+        let positions: BTreeMap<String, u32> = self
+            .scan::<Section>("")
+            .await?
+            .into_iter()
+            .map(|s| (s.record.name, s.record.position))
+            .collect();
+        let mut all: Vec<Indicator> = self
+            .scan::<Indicator>("")
+            .await?
+            .into_iter()
+            .map(|i| i.record)
+            .collect();
         all.sort_by(|a, b| {
             let pa = positions.get(&a.section).copied().unwrap_or(u32::MAX);
             let pb = positions.get(&b.section).copied().unwrap_or(u32::MAX);
@@ -176,7 +233,12 @@ impl Passport {
     pub async fn sections(&self, token: &SessionToken) -> Result<Vec<Section>> {
         let actor = self.authenticate(token).await?;
         actor.require(Permission::ReadCatalog)?;
-        let mut all: Vec<Section> = self.scan::<Section>("").await?.into_iter().map(|s| s.record).collect();
+        let mut all: Vec<Section> = self
+            .scan::<Section>("")
+            .await?
+            .into_iter()
+            .map(|s| s.record)
+            .collect();
         all.sort_by_key(|s| s.position);
         Ok(all)
     }
@@ -219,11 +281,22 @@ impl Passport {
         }
         let target = self.account(executor).await?.record;
         if !target.active || !target.has_role(Role::Executor) {
-            return Err(Error::invalid("executor", format!("account {executor} is not an active executor")));
+            return Err(Error::invalid(
+                "executor",
+                format!("account {executor} is not an active executor"),
+            ));
         }
-        let current = self.find::<Assignment>("account", executor.as_str()).await?;
-        if current.iter().any(|a| a.record.indicator == indicator.code && a.record.ended_at.is_none()) {
-            return Err(Error::AlreadyExists { kind: "assignment", id: format!("{executor} to {}", indicator.code) });
+        let current = self
+            .find::<Assignment>("account", executor.as_str())
+            .await?;
+        if current
+            .iter()
+            .any(|a| a.record.indicator == indicator.code && a.record.ended_at.is_none())
+        {
+            return Err(Error::AlreadyExists {
+                kind: "assignment",
+                id: format!("{executor} to {}", indicator.code),
+            });
         }
 
         let assignment = Assignment {
@@ -237,22 +310,46 @@ impl Passport {
         };
         let mut changes = Changes::new();
         changes.insert(&assignment)?;
-        changes.audit(self.audit_entry(Some(actor.id()), "assignment.create", &assignment, None::<&()>, Some(&assignment))?);
+        changes.audit(self.audit_entry(
+            Some(actor.id()),
+            "assignment.create",
+            &assignment,
+            None::<&()>,
+            Some(&assignment),
+        )?);
         self.apply(changes).await?;
         Ok(assignment)
     }
 
     /// The assignments of an indicator, current and ended.
-    pub async fn assignments_of_indicator(&self, token: &SessionToken, code: &str) -> Result<Vec<Assignment>> {
+    pub async fn assignments_of_indicator(
+        &self,
+        token: &SessionToken,
+        code: &str,
+    ) -> Result<Vec<Assignment>> {
         let actor = self.authenticate(token).await?;
         actor.require(Permission::ReadCatalog)?;
-        Ok(self.find::<Assignment>("indicator", code.trim()).await?.into_iter().map(|a| a.record).collect())
+        Ok(self
+            .find::<Assignment>("indicator", code.trim())
+            .await?
+            .into_iter()
+            .map(|a| a.record)
+            .collect())
     }
 
     /// The assignments of an executor, current and ended.
-    pub async fn assignments_of_account(&self, token: &SessionToken, account: &Id) -> Result<Vec<Assignment>> {
+    pub async fn assignments_of_account(
+        &self,
+        token: &SessionToken,
+        account: &Id,
+    ) -> Result<Vec<Assignment>> {
         let actor = self.authenticate(token).await?;
         actor.require(Permission::ReadCatalog)?;
-        Ok(self.find::<Assignment>("account", account.as_str()).await?.into_iter().map(|a| a.record).collect())
+        Ok(self
+            .find::<Assignment>("account", account.as_str())
+            .await?
+            .into_iter()
+            .map(|a| a.record)
+            .collect())
     }
 }

@@ -7,6 +7,8 @@
 
 mod accounts;
 mod catalog;
+mod deadlines;
+mod report;
 mod values;
 
 use std::sync::Arc;
@@ -16,12 +18,14 @@ use chrono_tz::Tz;
 use serde::Serialize;
 
 use crate::account::{Account, Permission, Role, SessionToken};
+use crate::calendar::{DeadlinePolicy, RegionalHoliday};
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
 use crate::records::{decode, Changes, Record, Versioned};
 use crate::storage::{AuditQuery, AuditRecord, NewAuditRecord, Storage};
 
 pub use catalog::CatalogLoad;
+pub use deadlines::CalendarYears;
 pub use values::{render_table, PassportRow};
 
 /// City-wide settings of the service.
@@ -37,6 +41,24 @@ pub struct Settings {
     pub max_failed_logins: u32,
     /// How long a lock lasts.
     pub lockout: Duration,
+    /// Whether paid non-working days move deadlines (by default they do not).
+    pub deadline_policy: DeadlinePolicy,
+    /// The region's own non-working holidays, on top of any an administrator stores.
+    pub regional_holidays: Vec<RegionalHoliday>,
+}
+
+impl Settings {
+    /// Settings for a city of the Belgorod region: Moscow time and 12 July ("Day of the
+    /// Prokhorovka field") as a regional holiday since 2020.
+    pub fn belgorod() -> Self {
+        let prokhorovka = RegionalHoliday::new(7, 12, "День Прохоровского поля")
+            .expect("12 July is a valid regional holiday")
+            .since(2020);
+        Settings {
+            regional_holidays: vec![prokhorovka],
+            ..Settings::default()
+        }
+    }
 }
 
 impl Default for Settings {
@@ -47,6 +69,8 @@ impl Default for Settings {
             setup_token_lifetime: Duration::days(7),
             max_failed_logins: 5,
             lockout: Duration::minutes(15),
+            deadline_policy: DeadlinePolicy::default(),
+            regional_holidays: Vec::new(),
         }
     }
 }
@@ -99,7 +123,10 @@ impl Actor {
         if self.account.record.can(permission) {
             Ok(())
         } else {
-            Err(Error::denied(format!("account {} lacks permission {permission:?}", self.id())))
+            Err(Error::denied(format!(
+                "account {} lacks permission {permission:?}",
+                self.id()
+            )))
         }
     }
 
@@ -115,8 +142,16 @@ impl Passport {
     }
 
     /// A service with its own clock and settings.
-    pub fn with_settings(storage: Arc<dyn Storage>, clock: Arc<dyn Clock>, settings: Settings) -> Self {
-        Passport { storage, clock, settings: Arc::new(settings) }
+    pub fn with_settings(
+        storage: Arc<dyn Storage>,
+        clock: Arc<dyn Clock>,
+        settings: Settings,
+    ) -> Self {
+        Passport {
+            storage,
+            clock,
+            settings: Arc::new(settings),
+        }
     }
 
     /// The settings in force.
@@ -135,23 +170,46 @@ impl Passport {
 
     /// Today's date in the city's time zone.
     pub fn today(&self) -> NaiveDate {
-        self.now().with_timezone(&self.settings.time_zone).date_naive()
+        self.now()
+            .with_timezone(&self.settings.time_zone)
+            .date_naive()
     }
 
     pub(crate) async fn get<T: Record>(&self, key: &str) -> Result<Option<Versioned<T>>> {
-        self.storage.get(T::KIND, key).await?.map(decode).transpose()
+        self.storage
+            .get(T::KIND, key)
+            .await?
+            .map(decode)
+            .transpose()
     }
 
-    pub(crate) async fn find<T: Record>(&self, index: &str, value: &str) -> Result<Vec<Versioned<T>>> {
-        self.storage.find(T::KIND, index, value).await?.into_iter().map(decode).collect()
+    pub(crate) async fn find<T: Record>(
+        &self,
+        index: &str,
+        value: &str,
+    ) -> Result<Vec<Versioned<T>>> {
+        self.storage
+            .find(T::KIND, index, value)
+            .await?
+            .into_iter()
+            .map(decode)
+            .collect()
     }
 
     pub(crate) async fn scan<T: Record>(&self, prefix: &str) -> Result<Vec<Versioned<T>>> {
-        self.storage.scan(T::KIND, prefix).await?.into_iter().map(decode).collect()
+        self.storage
+            .scan(T::KIND, prefix)
+            .await?
+            .into_iter()
+            .map(decode)
+            .collect()
     }
 
     pub(crate) async fn apply(&self, changes: Changes) -> Result<()> {
-        self.storage.apply(changes.into_change_set()).await.map(|_| ())
+        self.storage
+            .apply(changes.into_change_set())
+            .await
+            .map(|_| ())
     }
 
     /// An audit record of `action` on `record` by `actor`, now.
@@ -195,7 +253,11 @@ impl Passport {
     }
 
     /// Reads the audit log. Controllers, the chief of staff and administrators may.
-    pub async fn audit_log(&self, token: &SessionToken, query: &AuditQuery) -> Result<Vec<AuditRecord>> {
+    pub async fn audit_log(
+        &self,
+        token: &SessionToken,
+        query: &AuditQuery,
+    ) -> Result<Vec<AuditRecord>> {
         let actor = self.authenticate(token).await?;
         actor.require(Permission::ReadAudit)?;
         self.storage.audit(query).await

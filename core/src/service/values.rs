@@ -28,7 +28,9 @@ pub struct PassportRow {
 impl PassportRow {
     /// The status as shown to a reader: the value's status, or `not entered`.
     pub fn status_label(&self) -> &'static str {
-        self.value.as_ref().map_or("not entered", |v| v.status.as_str())
+        self.value
+            .as_ref()
+            .map_or("not entered", |v| v.status.as_str())
     }
 }
 
@@ -49,7 +51,9 @@ pub fn render_table(rows: &[PassportRow]) -> String {
                 row.indicator.code.clone(),
                 cut(&row.indicator.name, NAME_WIDTH),
                 cut(&row.indicator.unit.name, 24),
-                row.value.as_ref().map_or("—".to_string(), |v| v.entry.to_string()),
+                row.value
+                    .as_ref()
+                    .map_or("—".to_string(), |v| v.entry.to_string()),
                 row.status_label().to_string(),
             ]
         })
@@ -69,7 +73,11 @@ pub fn render_table(rows: &[PassportRow]) -> String {
             .map(|(i, (cell, width))| {
                 let pad = width - cell.chars().count();
                 // Numbers read best right-aligned.
-                if i == 3 { format!("{}{cell}", " ".repeat(pad)) } else { format!("{cell}{}", " ".repeat(pad)) }
+                if i == 3 {
+                    format!("{}{cell}", " ".repeat(pad))
+                } else {
+                    format!("{cell}{}", " ".repeat(pad))
+                }
             })
             .collect();
         padded.join("  ").trim_end().to_string()
@@ -88,7 +96,13 @@ pub fn render_table(rows: &[PassportRow]) -> String {
 impl Passport {
     /// Saves a draft value for an indicator assigned to the caller. A returned value is
     /// fixed this way and then resubmitted. Refused once submitted or accepted.
-    pub async fn save_draft(&self, token: &SessionToken, code: &str, period: Period, input: ValueInput) -> Result<Value> {
+    pub async fn save_draft(
+        &self,
+        token: &SessionToken,
+        code: &str,
+        period: Period,
+        input: ValueInput,
+    ) -> Result<Value> {
         let actor = self.authenticate(token).await?;
         self.require_entry(&actor, code).await?;
         let indicator = self.indicator_unchecked(code).await?;
@@ -96,9 +110,14 @@ impl Passport {
         let entry = self.check_entry(&indicator, period, input)?;
         let flags = self.soft_flags(&indicator, period, &entry).await?;
 
-        let current = self.get::<Value>(&value_key(&indicator.code, period)).await?;
+        let current = self
+            .get::<Value>(&value_key(&indicator.code, period))
+            .await?;
         if let Some(current) = &current {
-            if matches!(current.record.status, ValueStatus::Submitted | ValueStatus::Accepted) {
+            if matches!(
+                current.record.status,
+                ValueStatus::Submitted | ValueStatus::Accepted
+            ) {
                 return Err(Error::WrongState(format!(
                     "value of {} for {period} is {}; it can change only after a controller returns it",
                     indicator.code, current.record.status
@@ -134,7 +153,8 @@ impl Passport {
                 revisions: 1,
             },
         };
-        self.write_value(&actor, current.as_ref(), &value, ValueAction::Save, None).await?;
+        self.write_value(&actor, current.as_ref(), &value, ValueAction::Save, None)
+            .await?;
         Ok(value)
     }
 
@@ -159,7 +179,8 @@ impl Passport {
             revisions: current.record.revisions + 1,
             ..current.record.clone()
         };
-        self.write_value(&actor, Some(&current), &value, ValueAction::Submit, None).await?;
+        self.write_value(&actor, Some(&current), &value, ValueAction::Submit, None)
+            .await?;
         Ok(value)
     }
 
@@ -175,13 +196,20 @@ impl Passport {
             revisions: current.record.revisions + 1,
             ..current.record.clone()
         };
-        self.write_value(&actor, Some(&current), &value, ValueAction::Accept, None).await?;
+        self.write_value(&actor, Some(&current), &value, ValueAction::Accept, None)
+            .await?;
         Ok(value)
     }
 
     /// Returns a submitted value to its executor with a reason. Controllers may; nobody
     /// returns their own submission.
-    pub async fn return_value(&self, token: &SessionToken, code: &str, period: Period, reason: &str) -> Result<Value> {
+    pub async fn return_value(
+        &self,
+        token: &SessionToken,
+        code: &str,
+        period: Period,
+        reason: &str,
+    ) -> Result<Value> {
         text::check_reason("reason", reason)?;
         let (actor, current) = self.begin_review(token, code, period).await?;
         let value = Value {
@@ -194,11 +222,23 @@ impl Passport {
             revisions: current.record.revisions + 1,
             ..current.record.clone()
         };
-        self.write_value(&actor, Some(&current), &value, ValueAction::Return, Some(reason.trim())).await?;
+        self.write_value(
+            &actor,
+            Some(&current),
+            &value,
+            ValueAction::Return,
+            Some(reason.trim()),
+        )
+        .await?;
         Ok(value)
     }
 
-    async fn begin_review(&self, token: &SessionToken, code: &str, period: Period) -> Result<(Actor, Versioned<Value>)> {
+    async fn begin_review(
+        &self,
+        token: &SessionToken,
+        code: &str,
+        period: Period,
+    ) -> Result<(Actor, Versioned<Value>)> {
         let actor = self.authenticate(token).await?;
         actor.require(Permission::ReviewValues)?;
         if actor.has_role(Role::Administrator) {
@@ -212,14 +252,18 @@ impl Passport {
             )));
         }
         if current.record.submitted_by.as_ref() == Some(actor.id()) {
-            return Err(Error::denied(format!("nobody reviews their own submission ({code} for {period})")));
+            return Err(Error::denied(format!(
+                "nobody reviews their own submission ({code} for {period})"
+            )));
         }
         Ok((actor, current))
     }
 
     async fn value_record(&self, code: &str, period: Period) -> Result<Versioned<Value>> {
         let key = value_key(code.trim(), period);
-        self.get::<Value>(&key).await?.ok_or_else(|| Error::not_found("value", key))
+        self.get::<Value>(&key)
+            .await?
+            .ok_or_else(|| Error::not_found("value", key))
     }
 
     /// Writes a value, its revision and the audit record in one change set.
@@ -248,7 +292,13 @@ impl Passport {
         changes.upsert(value, current.map(|c| c.version))?;
         changes.insert(&revision)?;
         let action_name = format!("value.{}", action.as_str());
-        changes.audit(self.audit_entry(Some(actor.id()), &action_name, value, current.map(|c| &c.record), Some(value))?);
+        changes.audit(self.audit_entry(
+            Some(actor.id()),
+            &action_name,
+            value,
+            current.map(|c| &c.record),
+            Some(value),
+        )?);
         self.apply(changes).await?;
         info!(indicator = %value.indicator, period = %value.period, action = action.as_str(), "value changed");
         Ok(())
@@ -256,29 +306,51 @@ impl Passport {
 
     /// Checks that the caller may enter values of `code`: an executor (not an
     /// administrator) with an assignment in force today.
-    async fn require_entry(&self, actor: &Actor, code: &str) -> Result<Assignment> {
+    pub(crate) async fn require_entry(&self, actor: &Actor, code: &str) -> Result<Assignment> {
         actor.require(Permission::EnterValues)?;
         if actor.has_role(Role::Administrator) {
             return Err(Error::denied("an administrator never enters values"));
         }
         let today = self.today();
-        let assignments = self.find::<Assignment>("account", actor.id().as_str()).await?;
-        let for_code: Vec<Assignment> =
-            assignments.into_iter().map(|a| a.record).filter(|a| a.indicator == code.trim()).collect();
+        let assignments = self
+            .find::<Assignment>("account", actor.id().as_str())
+            .await?;
+        let for_code: Vec<Assignment> = assignments
+            .into_iter()
+            .map(|a| a.record)
+            .filter(|a| a.indicator == code.trim())
+            .collect();
         if let Some(assignment) = for_code.iter().find(|a| a.in_force_on(today)) {
             return Ok(assignment.clone());
         }
-        Err(Error::denied(match for_code.iter().find(|a| a.ended_at.is_none()) {
-            Some(a) => format!("the assignment to {} is in force from {}", code.trim(), a.order.date),
-            None => format!("indicator {} is not assigned to account {}", code.trim(), actor.id()),
-        }))
+        Err(Error::denied(
+            match for_code.iter().find(|a| a.ended_at.is_none()) {
+                Some(a) => format!(
+                    "the assignment to {} is in force from {}",
+                    code.trim(),
+                    a.order.date
+                ),
+                None => format!(
+                    "indicator {} is not assigned to account {}",
+                    code.trim(),
+                    actor.id()
+                ),
+            },
+        ))
     }
 
-    fn check_entry(&self, indicator: &Indicator, period: Period, input: ValueInput) -> Result<Entry> {
+    fn check_entry(
+        &self,
+        indicator: &Indicator,
+        period: Period,
+        input: ValueInput,
+    ) -> Result<Entry> {
         let amount = match input {
             ValueInput::NotApplicable(reason) => {
                 text::check_reason("not applicable reason", &reason)?;
-                return Ok(Entry::NotApplicable { reason: reason.trim().to_string() });
+                return Ok(Entry::NotApplicable {
+                    reason: reason.trim().to_string(),
+                });
             }
             ValueInput::Text(text) => indicator.kind.parse(&text)?,
             ValueInput::Amount(amount) => {
@@ -294,53 +366,95 @@ impl Passport {
             reason,
         };
         if let Some(min) = rules.min.filter(|min| amount < *min) {
-            return Err(implausible("minimum", format!("{amount} is below the minimum {min}")));
+            return Err(implausible(
+                "minimum",
+                format!("{amount} is below the minimum {min}"),
+            ));
         }
         if let Some(max) = rules.max.filter(|max| amount > *max) {
-            return Err(implausible("maximum", format!("{amount} is above the maximum {max}")));
+            return Err(implausible(
+                "maximum",
+                format!("{amount} is above the maximum {max}"),
+            ));
         }
         Ok(Entry::Amount { amount })
     }
 
     /// Soft rules: a change against the previous period larger than the indicator
     /// allows is kept but flagged for the controller.
-    async fn soft_flags(&self, indicator: &Indicator, period: Period, entry: &Entry) -> Result<Vec<String>> {
-        let (Some(limit), Some(amount)) = (indicator.plausibility.max_change_percent, entry.amount()) else {
+    async fn soft_flags(
+        &self,
+        indicator: &Indicator,
+        period: Period,
+        entry: &Entry,
+    ) -> Result<Vec<String>> {
+        let (Some(limit), Some(amount)) =
+            (indicator.plausibility.max_change_percent, entry.amount())
+        else {
             return Ok(Vec::new());
         };
         let previous = period.previous();
-        let Some(before) = self.get::<Value>(&value_key(&indicator.code, previous)).await? else {
+        let Some(before) = self
+            .get::<Value>(&value_key(&indicator.code, previous))
+            .await?
+        else {
             return Ok(Vec::new());
         };
         let Some(old) = before.record.entry.amount().filter(|old| !old.is_zero()) else {
             return Ok(Vec::new());
         };
-        let change = ((amount - old) / old * Decimal::ONE_HUNDRED).abs().round_dp(1);
+        let change = ((amount - old) / old * Decimal::ONE_HUNDRED)
+            .abs()
+            .round_dp(1);
         Ok(if change > limit {
-            vec![format!("changed by {change}% against {previous} (soft limit {limit}%)")]
+            vec![format!(
+                "changed by {change}% against {previous} (soft limit {limit}%)"
+            )]
         } else {
             Vec::new()
         })
     }
 
     /// The value of an indicator for a period, if one was entered.
-    pub async fn value(&self, token: &SessionToken, code: &str, period: Period) -> Result<Option<Value>> {
+    pub async fn value(
+        &self,
+        token: &SessionToken,
+        code: &str,
+        period: Period,
+    ) -> Result<Option<Value>> {
         let actor = self.authenticate(token).await?;
         actor.require(Permission::ReadValues)?;
-        Ok(self.get::<Value>(&value_key(code.trim(), period)).await?.map(|v| v.record))
+        Ok(self
+            .get::<Value>(&value_key(code.trim(), period))
+            .await?
+            .map(|v| v.record))
     }
 
     /// Every revision of a value, oldest first: who, when, what and why.
-    pub async fn value_history(&self, token: &SessionToken, code: &str, period: Period) -> Result<Vec<Revision>> {
+    pub async fn value_history(
+        &self,
+        token: &SessionToken,
+        code: &str,
+        period: Period,
+    ) -> Result<Vec<Revision>> {
         let actor = self.authenticate(token).await?;
         actor.require(Permission::ReadValues)?;
         let prefix = format!("{}|", value_key(code.trim(), period));
-        Ok(self.scan::<Revision>(&prefix).await?.into_iter().map(|r| r.record).collect())
+        Ok(self
+            .scan::<Revision>(&prefix)
+            .await?
+            .into_iter()
+            .map(|r| r.record)
+            .collect())
     }
 
     /// The passport for one period: every indicator of the period's periodicity, with
     /// its value and status, in catalog order. Recorded in the audit log as an export.
-    pub async fn period_passport(&self, token: &SessionToken, period: Period) -> Result<Vec<PassportRow>> {
+    pub async fn period_passport(
+        &self,
+        token: &SessionToken,
+        period: Period,
+    ) -> Result<Vec<PassportRow>> {
         let actor = self.authenticate(token).await?;
         actor.require(Permission::ReadValues)?;
         let indicators: Vec<Indicator> = self
@@ -349,27 +463,47 @@ impl Passport {
             .into_iter()
             .filter(|i| i.periodicity == period.periodicity())
             .collect();
-        let keys: Vec<String> = indicators.iter().map(|i| value_key(&i.code, period)).collect();
+        let keys: Vec<String> = indicators
+            .iter()
+            .map(|i| value_key(&i.code, period))
+            .collect();
         let values = self.storage.get_many(RecordKind::Value, &keys).await?;
         let mut rows = Vec::with_capacity(indicators.len());
         for (indicator, stored) in indicators.into_iter().zip(values) {
-            let value = stored.map(crate::records::decode::<Value>).transpose()?.map(|v| v.record);
-            rows.push(PassportRow { indicator, period, value });
+            let value = stored
+                .map(crate::records::decode::<Value>)
+                .transpose()?
+                .map(|v| v.record);
+            rows.push(PassportRow {
+                indicator,
+                period,
+                value,
+            });
         }
-        self.record_export(&actor, "export.period", &period.to_string(), rows.len()).await?;
+        self.record_export(&actor, "export.period", &period.to_string(), rows.len())
+            .await?;
         Ok(rows)
     }
 
     /// The series of one indicator from `from` to `to`, both included, with a row for
     /// every period. Recorded in the audit log as an export.
-    pub async fn indicator_series(&self, token: &SessionToken, code: &str, from: Period, to: Period) -> Result<Vec<PassportRow>> {
+    pub async fn indicator_series(
+        &self,
+        token: &SessionToken,
+        code: &str,
+        from: Period,
+        to: Period,
+    ) -> Result<Vec<PassportRow>> {
         let actor = self.authenticate(token).await?;
         actor.require(Permission::ReadValues)?;
         let indicator = self.indicator_unchecked(code).await?;
         check_period(&indicator, from)?;
         check_period(&indicator, to)?;
         if from > to {
-            return Err(Error::invalid("period range", format!("{from} is after {to}")));
+            return Err(Error::invalid(
+                "period range",
+                format!("{from} is after {to}"),
+            ));
         }
         let prefix = format!("{}|", indicator.code);
         let mut by_period = std::collections::HashMap::new();
@@ -378,20 +512,37 @@ impl Passport {
         }
         let rows: Vec<PassportRow> = from
             .through(to)
-            .map(|period| PassportRow { indicator: indicator.clone(), period, value: by_period.remove(&period) })
+            .map(|period| PassportRow {
+                indicator: indicator.clone(),
+                period,
+                value: by_period.remove(&period),
+            })
             .collect();
-        self.record_export(&actor, "export.series", &indicator.code, rows.len()).await?;
+        self.record_export(&actor, "export.series", &indicator.code, rows.len())
+            .await?;
         Ok(rows)
     }
 
-    async fn record_export(&self, actor: &Actor, action: &str, what: &str, rows: usize) -> Result<()> {
+    async fn record_export(
+        &self,
+        actor: &Actor,
+        action: &str,
+        what: &str,
+        rows: usize,
+    ) -> Result<()> {
         #[derive(Serialize)]
         struct Export<'a> {
             what: &'a str,
             rows: usize,
         }
         let mut changes = Changes::new();
-        let mut entry = self.audit_entry(Some(actor.id()), action, &actor.account.record, None::<&()>, Some(&Export { what, rows }))?;
+        let mut entry = self.audit_entry(
+            Some(actor.id()),
+            action,
+            &actor.account.record,
+            None::<&()>,
+            Some(&Export { what, rows }),
+        )?;
         entry.kind = RecordKind::Value;
         entry.key = what.to_string();
         changes.audit(entry);
@@ -402,7 +553,12 @@ impl Passport {
     pub async fn values_to_review(&self, token: &SessionToken) -> Result<Vec<Value>> {
         let actor = self.authenticate(token).await?;
         actor.require(Permission::ReviewValues)?;
-        Ok(self.find::<Value>("status", ValueStatus::Submitted.as_str()).await?.into_iter().map(|v| v.record).collect())
+        Ok(self
+            .find::<Value>("status", ValueStatus::Submitted.as_str())
+            .await?
+            .into_iter()
+            .map(|v| v.record)
+            .collect())
     }
 }
 
@@ -410,7 +566,10 @@ fn check_period(indicator: &Indicator, period: Period) -> Result<()> {
     if period.periodicity() != indicator.periodicity {
         return Err(Error::invalid(
             "period",
-            format!("{} is reported {}; {period} is not such a period", indicator.code, indicator.periodicity),
+            format!(
+                "{} is reported {}; {period} is not such a period",
+                indicator.code, indicator.periodicity
+            ),
         ));
     }
     Ok(())

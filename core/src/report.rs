@@ -1,0 +1,477 @@
+//! The quarterly report to the head of the city (item 4.2 of the order): what was due in
+//! the quarter, what came in on time, late or not at all, per department and executor,
+//! and the list of violations, worst first.
+
+use std::fmt::Write as _;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+
+use crate::calendar::DueDate;
+use crate::deadline::{ExpectedValue, NoticeStatus, Timeliness};
+use crate::id::Id;
+use crate::period::Period;
+
+/// How the values of one line of the report came in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    /// Values due in the quarter.
+    pub due: usize,
+    /// Submitted on time.
+    pub on_time: usize,
+    /// Submitted late.
+    pub late: usize,
+    /// Days late, summed over the late values.
+    pub late_days: i64,
+    /// Not submitted after the due date.
+    pub missing: usize,
+    /// Covered by an extension.
+    pub excused: usize,
+    /// Submitted as not applicable.
+    pub not_applicable: usize,
+    /// Due date not passed yet (a quarter still running).
+    pub not_yet_due: usize,
+    /// Returned for revision at least once (also counted by timeliness).
+    pub returned: usize,
+    /// Values first submitted during the quarter, whatever their due date.
+    pub entered: usize,
+}
+
+impl Counts {
+    /// Counts one due value.
+    pub fn add(&mut self, expected: &ExpectedValue) {
+        self.due += 1;
+        match expected.timeliness {
+            Timeliness::OnTime => self.on_time += 1,
+            Timeliness::Late { days } => {
+                self.late += 1;
+                self.late_days += days;
+            }
+            Timeliness::Missing { .. } => self.missing += 1,
+            Timeliness::Excused => self.excused += 1,
+            Timeliness::NotApplicable => self.not_applicable += 1,
+            Timeliness::NotYetDue => self.not_yet_due += 1,
+        }
+        if expected.was_returned() {
+            self.returned += 1;
+        }
+    }
+}
+
+/// One department's line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DepartmentLine {
+    /// The department, or none for indicators without one.
+    pub department: Option<Id>,
+    /// Its name.
+    pub name: String,
+    /// Its counts.
+    pub counts: Counts,
+}
+
+/// One executor's line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExecutorLine {
+    /// The executor's account; none for values nobody was assigned to.
+    pub account: Option<Id>,
+    /// Their full name (kept after dismissal).
+    pub name: String,
+    /// Their counts.
+    pub counts: Counts,
+}
+
+/// A value that came late or not at all.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Violation {
+    /// Indicator code.
+    pub indicator: String,
+    /// Indicator name.
+    pub indicator_name: String,
+    /// Period.
+    pub period: Period,
+    /// Department name.
+    pub department: String,
+    /// Who answers for it (names).
+    pub executors: Vec<String>,
+    /// The due date.
+    pub due_date: NaiveDate,
+    /// The extension, if one was granted.
+    pub extended_until: Option<NaiveDate>,
+    /// When it was first submitted; none if missing.
+    pub submitted_at: Option<DateTime<Utc>>,
+    /// Days late, or overdue if missing.
+    pub days_late: i64,
+    /// The delay notices filed for it, with where each stands.
+    pub notices: Vec<(Id, NoticeStatus)>,
+}
+
+impl Violation {
+    /// Whether nothing was submitted.
+    pub fn is_missing(&self) -> bool {
+        self.submitted_at.is_none()
+    }
+}
+
+/// A correction of an accepted value approved during the quarter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CorrectionLine {
+    /// Indicator code.
+    pub indicator: String,
+    /// Period.
+    pub period: Period,
+    /// The value before.
+    pub old: String,
+    /// The value after.
+    pub new: String,
+    /// Why.
+    pub reason: String,
+    /// When it was approved.
+    pub approved_at: DateTime<Utc>,
+}
+
+/// The quarterly report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct QuarterlyReport {
+    /// The quarter, e.g. `2026-Q3`.
+    pub quarter: Period,
+    /// The report's own due date: the 10th of the month after the quarter, moved off
+    /// non-working days.
+    pub due_date: DueDate,
+    /// When it was made; timeliness is judged at this instant.
+    pub generated_at: DateTime<Utc>,
+    /// The whole city.
+    pub totals: Counts,
+    /// Per department, by name.
+    pub departments: Vec<DepartmentLine>,
+    /// Per executor, by name.
+    pub executors: Vec<ExecutorLine>,
+    /// Corrections approved in the quarter.
+    pub corrections: Vec<CorrectionLine>,
+    /// Late and missing values, worst first: missing before late, then by days.
+    pub violations: Vec<Violation>,
+}
+
+const COUNT_HEADERS: [&str; 9] = [
+    "due",
+    "on time",
+    "late",
+    "days late",
+    "missing",
+    "excused",
+    "n/a",
+    "returned",
+    "entered",
+];
+
+fn count_cells(c: &Counts) -> [String; 9] {
+    [c.due, c.on_time, c.late]
+        .map(|n| n.to_string())
+        .into_iter()
+        .chain([c.late_days.to_string()])
+        .chain(
+            [
+                c.missing,
+                c.excused,
+                c.not_applicable,
+                c.returned,
+                c.entered,
+            ]
+            .map(|n| n.to_string()),
+        )
+        .collect::<Vec<_>>()
+        .try_into()
+        .expect("nine cells")
+}
+
+/// Lays rows out as an aligned text table, first column left, the rest right.
+fn text_table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<String>| -> String {
+        cells
+            .iter()
+            .zip(&widths)
+            .enumerate()
+            .map(|(i, (cell, width))| {
+                let pad = " ".repeat(width - cell.chars().count());
+                if i == 0 {
+                    format!("{cell}{pad}")
+                } else {
+                    format!("{pad}{cell}")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("  ")
+    };
+    let mut out = line(header.iter().map(|h| h.to_string()).collect());
+    out.push('\n');
+    out.push_str(
+        &widths
+            .iter()
+            .map(|w| "-".repeat(*w))
+            .collect::<Vec<_>>()
+            .join("  "),
+    );
+    out.push('\n');
+    for row in rows {
+        out.push_str(line(row.clone()).trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn markdown_table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let escape = |s: &str| s.replace('|', "\\|");
+    let mut out = format!("| {} |\n", header.join(" | "));
+    out.push_str(&format!(
+        "|{}\n",
+        header
+            .iter()
+            .enumerate()
+            .map(|(i, _)| if i == 0 { "---|" } else { "---:|" })
+            .collect::<String>()
+    ));
+    for row in rows {
+        out.push_str(&format!(
+            "| {} |\n",
+            row.iter()
+                .map(|c| escape(c))
+                .collect::<Vec<_>>()
+                .join(" | ")
+        ));
+    }
+    out
+}
+
+impl QuarterlyReport {
+    fn line_rows(&self) -> (Vec<Vec<String>>, Vec<Vec<String>>) {
+        let row = |name: &str, c: &Counts| {
+            std::iter::once(name.to_string())
+                .chain(count_cells(c))
+                .collect::<Vec<_>>()
+        };
+        let mut departments: Vec<Vec<String>> = self
+            .departments
+            .iter()
+            .map(|d| row(&d.name, &d.counts))
+            .collect();
+        departments.push(row("Всего / total", &self.totals));
+        let executors = self
+            .executors
+            .iter()
+            .map(|e| row(&e.name, &e.counts))
+            .collect();
+        (departments, executors)
+    }
+
+    fn violation_rows(&self) -> Vec<Vec<String>> {
+        self.violations
+            .iter()
+            .map(|v| {
+                vec![
+                    v.indicator.clone(),
+                    v.period.to_string(),
+                    v.executors.join(", "),
+                    v.due_date.to_string(),
+                    v.submitted_at.map_or("missing".into(), |t| {
+                        t.format("%Y-%m-%d %H:%M UTC").to_string()
+                    }),
+                    v.days_late.to_string(),
+                    v.notices
+                        .iter()
+                        .map(|(id, s)| format!("{id} ({})", s.as_str()))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                ]
+            })
+            .collect()
+    }
+
+    fn header(&self) -> String {
+        format!(
+            "Quarterly report {}: due to the head of the city by {}; made {}",
+            self.quarter,
+            self.due_date.date,
+            self.generated_at.format("%Y-%m-%d %H:%M UTC")
+        )
+    }
+
+    /// The report as readable plain text.
+    pub fn to_text(&self) -> String {
+        let (departments, executors) = self.line_rows();
+        let mut out = self.header();
+        out.push_str("\n\nBy department\n\n");
+        let mut header = vec!["department"];
+        header.extend(COUNT_HEADERS);
+        out.push_str(&text_table(&header, &departments));
+        out.push_str("\nBy executor\n\n");
+        header[0] = "executor";
+        out.push_str(&text_table(&header, &executors));
+        let _ = write!(
+            out,
+            "\nViolations ({}), worst first\n\n",
+            self.violations.len()
+        );
+        out.push_str(&text_table(&VIOLATION_HEADERS, &self.violation_rows()));
+        if !self.corrections.is_empty() {
+            let _ = write!(
+                out,
+                "\nCorrections approved in the quarter ({})\n\n",
+                self.corrections.len()
+            );
+            out.push_str(&text_table(&CORRECTION_HEADERS, &self.correction_rows()));
+        }
+        out
+    }
+
+    /// The report as Markdown.
+    pub fn to_markdown(&self) -> String {
+        let (departments, executors) = self.line_rows();
+        let mut out = format!("## {}\n\n### By department\n\n", self.header());
+        let mut header = vec!["department"];
+        header.extend(COUNT_HEADERS);
+        out.push_str(&markdown_table(&header, &departments));
+        out.push_str("\n### By executor\n\n");
+        header[0] = "executor";
+        out.push_str(&markdown_table(&header, &executors));
+        let _ = write!(
+            out,
+            "\n### Violations ({}), worst first\n\n",
+            self.violations.len()
+        );
+        out.push_str(&markdown_table(&VIOLATION_HEADERS, &self.violation_rows()));
+        if !self.corrections.is_empty() {
+            out.push_str("\n### Corrections approved in the quarter\n\n");
+            out.push_str(&markdown_table(
+                &CORRECTION_HEADERS,
+                &self.correction_rows(),
+            ));
+        }
+        out
+    }
+
+    fn correction_rows(&self) -> Vec<Vec<String>> {
+        self.corrections
+            .iter()
+            .map(|c| {
+                vec![
+                    c.indicator.clone(),
+                    c.period.to_string(),
+                    c.old.clone(),
+                    c.new.clone(),
+                    c.reason.clone(),
+                    c.approved_at.format("%Y-%m-%d").to_string(),
+                ]
+            })
+            .collect()
+    }
+
+    /// The per-department and per-executor lines as CSV, one row a line, with a `scope`
+    /// column (`department`, `executor`, `total`).
+    pub fn to_csv(&self) -> String {
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        let header = [
+            "scope",
+            "id",
+            "name",
+            "due",
+            "on_time",
+            "late",
+            "late_days",
+            "missing",
+            "excused",
+            "not_applicable",
+            "not_yet_due",
+            "returned",
+            "entered",
+        ];
+        let _ = writer.write_record(header);
+        let mut put = |scope: &str, id: Option<&Id>, name: &str, c: &Counts| {
+            let numbers = [c.due, c.on_time, c.late].map(|n| n.to_string());
+            let rest = [
+                c.missing,
+                c.excused,
+                c.not_applicable,
+                c.not_yet_due,
+                c.returned,
+                c.entered,
+            ]
+            .map(|n| n.to_string());
+            let mut row = vec![
+                scope.to_string(),
+                id.map(Id::to_string).unwrap_or_default(),
+                name.to_string(),
+            ];
+            row.extend(numbers);
+            row.push(c.late_days.to_string());
+            row.extend(rest);
+            let _ = writer.write_record(&row);
+        };
+        for line in &self.departments {
+            put(
+                "department",
+                line.department.as_ref(),
+                &line.name,
+                &line.counts,
+            );
+        }
+        for line in &self.executors {
+            put("executor", line.account.as_ref(), &line.name, &line.counts);
+        }
+        put("total", None, "", &self.totals);
+        String::from_utf8(writer.into_inner().unwrap_or_default()).unwrap_or_default()
+    }
+
+    /// The violations as CSV.
+    pub fn violations_to_csv(&self) -> String {
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        let _ = writer.write_record([
+            "indicator",
+            "indicator_name",
+            "period",
+            "department",
+            "executors",
+            "due_date",
+            "extended_until",
+            "submitted_at",
+            "days_late",
+            "missing",
+            "notices",
+        ]);
+        for v in &self.violations {
+            let _ = writer.write_record([
+                v.indicator.clone(),
+                v.indicator_name.clone(),
+                v.period.to_string(),
+                v.department.clone(),
+                v.executors.join("; "),
+                v.due_date.to_string(),
+                v.extended_until.map(|d| d.to_string()).unwrap_or_default(),
+                v.submitted_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+                v.days_late.to_string(),
+                v.is_missing().to_string(),
+                v.notices
+                    .iter()
+                    .map(|(id, s)| format!("{id}:{}", s.as_str()))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ]);
+        }
+        String::from_utf8(writer.into_inner().unwrap_or_default()).unwrap_or_default()
+    }
+}
+
+const VIOLATION_HEADERS: [&str; 7] = [
+    "indicator",
+    "period",
+    "executor",
+    "due",
+    "submitted",
+    "days late",
+    "delay notice",
+];
+const CORRECTION_HEADERS: [&str; 6] = ["indicator", "period", "old", "new", "reason", "approved"];
