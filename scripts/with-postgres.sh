@@ -35,13 +35,16 @@ fi
 
 find_bindir() {
     if [[ -n "${PG_BINDIR:-}" ]]; then
-        echo "$PG_BINDIR"
+        if [[ -x "$PG_BINDIR/initdb" && -x "$PG_BINDIR/pg_ctl" ]]; then
+            echo "$PG_BINDIR"
+        fi
         return
     fi
     # Debian keeps the server binaries out of PATH, one folder per major version;
     # prefer 15, which the project is tested on, then the newest installed.
-    local dir
-    for dir in /usr/lib/postgresql/15/bin $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -rV); do
+    local dir installed
+    installed=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -rV)
+    for dir in /usr/lib/postgresql/15/bin $installed; do
         if [[ -x "$dir/initdb" && -x "$dir/pg_ctl" ]]; then
             echo "$dir"
             return
@@ -79,7 +82,8 @@ port=""
 cleanup() {
     local status=$?
     if [[ -f "$datadir/postmaster.pid" ]]; then
-        "${as_server_user[@]}" "$bindir/pg_ctl" -D "$datadir" -m fast -w stop >/dev/null 2>&1 || true
+        "${as_server_user[@]}" "$bindir/pg_ctl" -D "$datadir" -m fast -w stop \
+            >/dev/null 2>&1 || true
     fi
     rm -rf "$workdir"
     exit "$status"
@@ -115,11 +119,14 @@ port_is_free() {
 # The helper that tests use to stop and start this very server.
 ctl="$workdir/pg_ctl.sh"
 
+# A throwaway server needs no crash safety, and tests run faster without fsync.
+server_options() {
+    echo "-p $port -k $workdir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
+}
+
 start_server() {
-    # A throwaway server needs no crash safety, and tests run faster without fsync.
     "${as_server_user[@]}" "$bindir/pg_ctl" -D "$datadir" -l "$logfile" -w -t 30 \
-        -o "-p $port -k $workdir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" \
-        start >/dev/null
+        -o "$(server_options)" start >/dev/null
 }
 
 started=false
@@ -143,8 +150,7 @@ fi
     printf 'action="$1"; shift\n'
     printf 'if [[ "$action" == start || "$action" == restart ]]; then\n'
     printf '    exec %s %q -D %q -l %q -w -t 30 -o %q "$action" "$@"\n' \
-        "${as_server_user[*]}" "$bindir/pg_ctl" "$datadir" "$logfile" \
-        "-p $port -k $workdir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
+        "${as_server_user[*]}" "$bindir/pg_ctl" "$datadir" "$logfile" "$(server_options)"
     printf 'fi\n'
     printf 'exec %s %q -D %q -w "$action" "$@"\n' "${as_server_user[*]}" "$bindir/pg_ctl" "$datadir"
 } >"$ctl"

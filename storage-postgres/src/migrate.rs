@@ -7,7 +7,7 @@
 //! process opening the same store at the same moment waits for the first and then
 //! finds nothing left to do.
 
-use sqlx::{Connection, PgConnection, Row};
+use sqlx::{Connection, Executor, PgConnection, Row};
 use tracing::{debug, info};
 
 use crate::error::PostgresError;
@@ -24,11 +24,18 @@ pub(crate) struct Migration {
 
 /// Every migration, oldest first. Released entries are never edited: a change to the
 /// schema is a new entry.
-pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "records_index_audit",
-    sql: include_str!("../migrations/0001_records_index_audit.sql"),
-}];
+pub(crate) const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "records_index_audit",
+        sql: include_str!("../migrations/0001_records_index_audit.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "reporting_views",
+        sql: include_str!("../migrations/0002_reporting_views.sql"),
+    },
+];
 
 /// The schema version this library creates and expects.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS[MIGRATIONS.len() - 1].version;
@@ -61,7 +68,10 @@ pub(crate) async fn run(
             .map_err(state)?;
     if !has_table {
         if !apply {
-            return Err(PostgresError::MigrationNeeded { found: 0, known: SCHEMA_VERSION });
+            return Err(PostgresError::MigrationNeeded {
+                found: 0,
+                known: SCHEMA_VERSION,
+            });
         }
         create_bookkeeping(&mut tx, schema).await.map_err(state)?;
     }
@@ -80,7 +90,10 @@ pub(crate) async fn run(
         recorded.push((version, name));
     }
     if found > SCHEMA_VERSION {
-        return Err(PostgresError::NewerSchema { found, known: SCHEMA_VERSION });
+        return Err(PostgresError::NewerSchema {
+            found,
+            known: SCHEMA_VERSION,
+        });
     }
     for (version, name) in &recorded {
         let ours = MIGRATIONS.iter().find(|m| m.version == *version);
@@ -102,18 +115,28 @@ pub(crate) async fn run(
         return Ok(Vec::new());
     }
     if !apply {
-        return Err(PostgresError::MigrationNeeded { found, known: SCHEMA_VERSION });
+        return Err(PostgresError::MigrationNeeded {
+            found,
+            known: SCHEMA_VERSION,
+        });
     }
 
     let mut done = Vec::with_capacity(pending.len());
     for migration in pending {
-        debug!(version = migration.version, name = migration.name, "applying migration");
+        debug!(
+            version = migration.version,
+            name = migration.name,
+            "applying migration"
+        );
         let failed = |source| PostgresError::Migration {
             version: migration.version,
             name: migration.name,
             source,
         };
-        sqlx::raw_sql(migration.sql).execute(&mut *tx).await.map_err(failed)?;
+        // A query without parameters goes by the simple protocol, which runs a script of
+        // several statements. (sqlx's raw_sql would too, but its future on a
+        // transaction is not Send, and connecting must work from a spawned task.)
+        tx.execute(migration.sql).await.map_err(failed)?;
         sqlx::query("INSERT INTO citypassport_migrations (version, name) VALUES ($1, $2)")
             .bind(i64::from(migration.version))
             .bind(migration.name)
@@ -143,7 +166,7 @@ async fn create_bookkeeping(
             .bind(schema)
             .execute(&mut **tx)
             .await?;
-        sqlx::raw_sql(
+        tx.execute(
             "DO $$
              BEGIN
                  IF NOT EXISTS (SELECT 1 FROM pg_namespace
@@ -153,18 +176,16 @@ async fn create_bookkeeping(
              END
              $$",
         )
-        .execute(&mut **tx)
         .await?;
     }
 
-    sqlx::raw_sql(
+    tx.execute(
         "CREATE TABLE citypassport_migrations (
              version    bigint PRIMARY KEY,
              name       text NOT NULL,
              applied_at timestamptz NOT NULL DEFAULT now()
          )",
     )
-    .execute(&mut **tx)
     .await?;
     Ok(())
 }

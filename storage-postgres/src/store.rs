@@ -7,8 +7,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Timelike, Utc};
 use citypassport_core::storage::{
-    conflict, AuditQuery, AuditRecord, ChangeSet, Expected, IndexEntry, NewAuditRecord,
-    RecordKind, Storage, StoredRecord, Write,
+    conflict, AuditQuery, AuditRecord, ChangeSet, Expected, IndexEntry, NewAuditRecord, RecordKind,
+    Storage, StoredRecord, Write,
 };
 use citypassport_core::{Error, Id, Result};
 use sqlx::pool::PoolConnection;
@@ -23,8 +23,16 @@ use crate::migrate;
 /// The oldest server the store runs on, as `server_version_num`.
 const MIN_SERVER_VERSION: i32 = 130_000;
 
-/// The columns a [`StoredRecord`] is read from, in the order [`record_from_row`] reads.
-const RECORD_COLUMNS: &str = "r.key, r.version, r.body, r.index_entries::text AS index_entries";
+/// A query that reads [`StoredRecord`]s from `records AS r`, as [`record_from_row`]
+/// expects them. A macro rather than a format, so that each query stays one constant.
+macro_rules! select_records {
+    ($rest:literal) => {
+        concat!(
+            "SELECT r.key, r.version, r.body, r.index_entries::text AS index_entries ",
+            $rest
+        )
+    };
+}
 
 /// A passport store in a PostgreSQL database, shared by every process that opens it.
 ///
@@ -62,20 +70,25 @@ impl PostgresStorage {
 
         // The first connection is a plain one, so that a refused connection or a wrong
         // password is reported as such rather than as a pool timeout.
-        let connect_error = |source| PostgresError::Connect { target: target.clone(), source };
-        let mut conn =
-            match tokio::time::timeout(config.acquire_timeout, PgConnection::connect_with(&options))
-                .await
-            {
-                Ok(connected) => connected.map_err(connect_error)?,
-                Err(_) => {
-                    let silence = std::io::Error::new(
-                        std::io::ErrorKind::TimedOut,
-                        format!("no answer within {:?}", config.acquire_timeout),
-                    );
-                    return Err(connect_error(sqlx::Error::Io(silence)));
-                }
-            };
+        let connect_error = |source| PostgresError::Connect {
+            target: target.clone(),
+            source,
+        };
+        let mut conn = match tokio::time::timeout(
+            config.acquire_timeout,
+            PgConnection::connect_with(&options),
+        )
+        .await
+        {
+            Ok(connected) => connected.map_err(connect_error)?,
+            Err(_) => {
+                let silence = std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!("no answer within {:?}", config.acquire_timeout),
+                );
+                return Err(connect_error(sqlx::Error::Io(silence)));
+            }
+        };
         if let Some(schema) = &config.schema {
             use_schema(&mut conn, schema).await.map_err(connect_error)?;
         }
@@ -110,9 +123,9 @@ impl PostgresStorage {
     }
 
     /// Applies the migrations the store lacks and returns their versions, empty when
-    /// it is current. Opening with `migrate` set does this already; call it when the
-    /// store was opened by a role that may not create tables, or after an upgrade of
-    /// the library in a running process.
+    /// it is current. Opening with `migrate` set does this already; an administrator's
+    /// tool calls it to migrate a store that applications open with `migrate` off.
+    /// The role needs the privileges the crate docs list for migrating.
     pub async fn migrate(&self) -> Result<Vec<u32>, PostgresError> {
         let mut conn = self.setup_connection().await?;
         migrate::run(&mut conn, self.schema.as_deref(), true).await
@@ -123,13 +136,12 @@ impl PostgresStorage {
     pub async fn schema_version(&self) -> Result<u32, PostgresError> {
         let mut conn = self.setup_connection().await?;
         let state = |source| PostgresError::MigrationState { source };
-        let version: Option<i64> = sqlx::query_scalar(
-            "SELECT CASE WHEN to_regclass('citypassport_migrations') IS NULL THEN 0 END",
-        )
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(state)?;
-        if version.is_some() {
+        let has_table: bool =
+            sqlx::query_scalar("SELECT to_regclass('citypassport_migrations') IS NOT NULL")
+                .fetch_one(&mut *conn)
+                .await
+                .map_err(state)?;
+        if !has_table {
             return Ok(0);
         }
         let version: i64 =
@@ -149,7 +161,10 @@ impl PostgresStorage {
         self.pool
             .acquire()
             .await
-            .map_err(|source| PostgresError::Connect { target: self.target.clone(), source })
+            .map_err(|source| PostgresError::Connect {
+                target: self.target.clone(),
+                source,
+            })
     }
 
     /// A storage error for a failed step. The driver's message names the cause (a
@@ -164,14 +179,25 @@ impl PostgresStorage {
             sqlx::Error::PoolClosed => "the store was closed".to_string(),
             other => other.to_string(),
         };
-        Error::storage(format!("PostgreSQL at {}: {operation} failed: {cause}", self.target))
+        Error::storage(format!(
+            "PostgreSQL at {}: {operation} failed: {cause}",
+            self.target
+        ))
     }
 
     /// Like [`failure`](Self::failure), except that the server's verdict on a
     /// concurrent writer (a deadlock or a serialisation failure) is a conflict: the
     /// caller's read is stale and a retry after reading again is the remedy.
-    fn write_failure(&self, operation: &str, error: sqlx::Error, first: (RecordKind, &str)) -> Error {
-        let code = error.as_database_error().and_then(|e| e.code()).map(|c| c.into_owned());
+    fn write_failure(
+        &self,
+        operation: &str,
+        error: sqlx::Error,
+        first: (RecordKind, &str),
+    ) -> Error {
+        let code = error
+            .as_database_error()
+            .and_then(|e| e.code())
+            .map(|c| c.into_owned());
         match code.as_deref() {
             Some("40P01") | Some("40001") => conflict(first.0, first.1),
             _ => self.failure(operation, error),
@@ -234,9 +260,13 @@ impl PostgresStorage {
 
         let mut current = HashMap::with_capacity(rows.len());
         for row in &rows {
-            let kind: String = row.try_get("kind").map_err(|e| self.failure("reading", e))?;
+            let kind: String = row
+                .try_get("kind")
+                .map_err(|e| self.failure("reading", e))?;
             let key: String = row.try_get("key").map_err(|e| self.failure("reading", e))?;
-            let version: i64 = row.try_get("version").map_err(|e| self.failure("reading", e))?;
+            let version: i64 = row
+                .try_get("version")
+                .map_err(|e| self.failure("reading", e))?;
             current.insert((kind, key), version);
         }
 
@@ -368,7 +398,9 @@ impl PostgresStorage {
         }
         let mut touched = std::collections::HashSet::with_capacity(rows.len());
         for row in rows {
-            let kind: String = row.try_get("kind").map_err(|e| self.failure(operation, e))?;
+            let kind: String = row
+                .try_get("kind")
+                .map_err(|e| self.failure(operation, e))?;
             let key: String = row.try_get("key").map_err(|e| self.failure(operation, e))?;
             touched.insert((kind, key));
         }
@@ -410,8 +442,10 @@ impl PostgresStorage {
             ats.push(at);
             nanos.push(rest);
         }
-        let actors: Vec<Option<&str>> =
-            audit.iter().map(|e| e.actor.as_ref().map(Id::as_str)).collect();
+        let actors: Vec<Option<&str>> = audit
+            .iter()
+            .map(|e| e.actor.as_ref().map(Id::as_str))
+            .collect();
         let actions: Vec<&str> = audit.iter().map(|e| e.action.as_str()).collect();
         let kinds: Vec<&str> = audit.iter().map(|e| e.kind.as_str()).collect();
         let keys: Vec<&str> = audit.iter().map(|e| e.key.as_str()).collect();
@@ -436,59 +470,64 @@ impl PostgresStorage {
         .await
         .map_err(|e| self.failure("appending audit records", e))?;
 
-        seqs.into_iter().map(|s| u64::try_from(s).map_err(Error::storage)).collect()
+        seqs.into_iter()
+            .map(|s| u64::try_from(s).map_err(Error::storage))
+            .collect()
     }
 }
 
 #[async_trait]
 impl Storage for PostgresStorage {
     async fn get(&self, kind: RecordKind, key: &str) -> Result<Option<StoredRecord>> {
-        let query = sqlx::query(const_format(
-            "SELECT {RECORD_COLUMNS} FROM records AS r WHERE r.kind = $1 AND r.key = $2",
+        let query = sqlx::query(select_records!(
+            "FROM records AS r WHERE r.kind = $1 AND r.key = $2"
         ))
         .bind(kind.as_str())
         .bind(key);
-        let mut found =
-            self.read_records(kind, || format!("reading {}", describe(kind, key)), query).await?;
+        let mut found = self
+            .read_records(kind, || format!("reading {}", describe(kind, key)), query)
+            .await?;
         Ok(found.pop())
     }
 
-    async fn get_many(&self, kind: RecordKind, keys: &[String]) -> Result<Vec<Option<StoredRecord>>> {
-        let query = sqlx::query(const_format(
-            "SELECT {RECORD_COLUMNS} FROM records AS r
-             WHERE r.kind = $1 AND r.key = ANY($2::text[])",
+    async fn get_many(
+        &self,
+        kind: RecordKind,
+        keys: &[String],
+    ) -> Result<Vec<Option<StoredRecord>>> {
+        let query = sqlx::query(select_records!(
+            "FROM records AS r WHERE r.kind = $1 AND r.key = ANY($2::text[])"
         ))
         .bind(kind.as_str())
         .bind(keys);
         let found = self
-            .read_records(kind, || format!("reading {} {kind} records", keys.len()), query)
+            .read_records(
+                kind,
+                || format!("reading {} {kind} records", keys.len()),
+                query,
+            )
             .await?;
 
-        let mut by_key: HashMap<String, StoredRecord> =
-            found.into_iter().map(|r| (r.key.clone(), r)).collect();
+        let by_key: HashMap<&str, &StoredRecord> =
+            found.iter().map(|r| (r.key.as_str(), r)).collect();
         Ok(keys
             .iter()
-            .map(|key| match by_key.get(key) {
-                // A key asked twice gets the record twice.
-                Some(_) if keys.iter().filter(|k| *k == key).count() > 1 => by_key.get(key).cloned(),
-                Some(_) => by_key.remove(key),
-                None => None,
-            })
+            .map(|key| by_key.get(key.as_str()).map(|r| (*r).clone()))
             .collect())
     }
 
     async fn find(&self, kind: RecordKind, index: &str, value: &str) -> Result<Vec<StoredRecord>> {
-        let query = sqlx::query(const_format(
-            "SELECT {RECORD_COLUMNS}
-             FROM record_index AS i
+        let query = sqlx::query(select_records!(
+            "FROM record_index AS i
              JOIN records AS r ON r.kind = i.kind AND r.key = i.key
              WHERE i.kind = $1 AND i.name = $2 AND i.value = $3
-             ORDER BY i.key",
+             ORDER BY i.key"
         ))
         .bind(kind.as_str())
         .bind(index)
         .bind(value);
-        self.read_records(kind, || format!("finding {kind} records by {index}"), query).await
+        self.read_records(kind, || format!("finding {kind} records by {index}"), query)
+            .await
     }
 
     async fn scan(&self, kind: RecordKind, prefix: &str) -> Result<Vec<StoredRecord>> {
@@ -497,18 +536,16 @@ impl Storage for PostgresStorage {
         // A key range rather than LIKE, so that the primary key serves it and no
         // character of the prefix needs escaping.
         let query = match prefix_end(prefix) {
-            Some(end) => sqlx::query(const_format(
-                "SELECT {RECORD_COLUMNS} FROM records AS r
+            Some(end) => sqlx::query(select_records!(
+                "FROM records AS r
                  WHERE r.kind = $1 AND r.key >= $2 AND r.key < $3
-                 ORDER BY r.key",
+                 ORDER BY r.key"
             ))
             .bind(kind.as_str())
             .bind(prefix)
             .bind(end),
-            None => sqlx::query(const_format(
-                "SELECT {RECORD_COLUMNS} FROM records AS r
-                 WHERE r.kind = $1 AND r.key >= $2
-                 ORDER BY r.key",
+            None => sqlx::query(select_records!(
+                "FROM records AS r WHERE r.kind = $1 AND r.key >= $2 ORDER BY r.key"
             ))
             .bind(kind.as_str())
             .bind(prefix),
@@ -560,16 +597,23 @@ impl Storage for PostgresStorage {
              FROM audit WHERE true",
         );
         if let Some(after) = query.after_seq {
-            sql.push(" AND seq > ").push_bind(i64::try_from(after).unwrap_or(i64::MAX));
+            sql.push(" AND seq > ")
+                .push_bind(i64::try_from(after).unwrap_or(i64::MAX));
         }
         if let Some(from) = query.from {
             let (at, nanos) = split_instant(from);
-            sql.push(" AND (at, at_nanos) >= (").push_bind(at).push(", ").push_bind(nanos);
+            sql.push(" AND (at, at_nanos) >= (")
+                .push_bind(at)
+                .push(", ")
+                .push_bind(nanos);
             sql.push(")");
         }
         if let Some(to) = query.to {
             let (at, nanos) = split_instant(to);
-            sql.push(" AND (at, at_nanos) < (").push_bind(at).push(", ").push_bind(nanos);
+            sql.push(" AND (at, at_nanos) < (")
+                .push_bind(at)
+                .push(", ")
+                .push_bind(nanos);
             sql.push(")");
         }
         if let Some(actor) = &query.actor {
@@ -583,7 +627,8 @@ impl Storage for PostgresStorage {
         }
         sql.push(" ORDER BY seq");
         if let Some(limit) = query.limit {
-            sql.push(" LIMIT ").push_bind(i64::try_from(limit).unwrap_or(i64::MAX));
+            sql.push(" LIMIT ")
+                .push_bind(i64::try_from(limit).unwrap_or(i64::MAX));
         }
 
         let rows = sql
@@ -591,11 +636,7 @@ impl Storage for PostgresStorage {
             .fetch_all(&self.pool)
             .await
             .map_err(|e| self.failure("reading the audit log", e))?;
-        rows.iter().map(|row| audit_from_row(row).map_err(|e| self.failure("reading the audit log", e))).collect::<Result<Vec<_>>>()?
-            .into_iter()
-            .collect::<Vec<Result<AuditRecord>>>()
-            .into_iter()
-            .collect()
+        rows.iter().map(audit_from_row).collect()
     }
 
     async fn last_audit_seq(&self) -> Result<u64> {
@@ -659,9 +700,13 @@ impl<'a> Batch<'a> {
         self.push_target(record.kind, &record.key);
         self.versions.push(db_version(record.version)?);
         self.bodies.push(&record.body);
-        let pairs: Vec<[&str; 2]> =
-            record.index.iter().map(|e| [e.name.as_str(), e.value.as_str()]).collect();
-        self.index_entries.push(serde_json::to_string(&pairs).map_err(Error::storage)?);
+        let pairs: Vec<[&str; 2]> = record
+            .index
+            .iter()
+            .map(|e| [e.name.as_str(), e.value.as_str()])
+            .collect();
+        self.index_entries
+            .push(serde_json::to_string(&pairs).map_err(Error::storage)?);
         Ok(())
     }
 }
@@ -709,13 +754,20 @@ impl<'a> Plan<'a> {
                         plan.index.keys.push(&record.key);
                     }
                 }
-                Write::Delete { kind, key, expected: Expected::Version(v) } => {
+                Write::Delete {
+                    kind,
+                    key,
+                    expected: Expected::Version(v),
+                } => {
                     plan.deletes.push_target(*kind, key);
                     plan.deletes.expected.push(i64::try_from(*v).unwrap_or(-1));
                 }
                 // Deleting what must be absent changes nothing; the lock step has
                 // already checked that it is absent.
-                Write::Delete { expected: Expected::Absent, .. } => {}
+                Write::Delete {
+                    expected: Expected::Absent,
+                    ..
+                } => {}
             }
         }
         Ok(plan)
@@ -742,9 +794,15 @@ async fn check_server(conn: &mut PgConnection, target: &str) -> Result<(), Postg
     )
     .fetch_one(conn)
     .await
-    .map_err(|source| PostgresError::Connect { target: target.to_string(), source })?;
+    .map_err(|source| PostgresError::Connect {
+        target: target.to_string(),
+        source,
+    })?;
 
-    let column = |source| PostgresError::Connect { target: target.to_string(), source };
+    let column = |source| PostgresError::Connect {
+        target: target.to_string(),
+        source,
+    };
     let version: i32 = row.try_get("version").map_err(column)?;
     let version_text: String = row.try_get("version_text").map_err(column)?;
     let encoding: String = row.try_get("encoding").map_err(column)?;
@@ -771,7 +829,10 @@ fn record_from_row(kind: RecordKind, row: &PgRow) -> Result<StoredRecord> {
     let index_entries: String = row.try_get("index_entries").map_err(unreadable)?;
 
     let pairs: Vec<(String, String)> = serde_json::from_str(&index_entries).map_err(|e| {
-        Error::storage(format!("the index entries of {} are not readable: {e}", describe(kind, &key)))
+        Error::storage(format!(
+            "the index entries of {} are not readable: {e}",
+            describe(kind, &key)
+        ))
     })?;
     Ok(StoredRecord {
         kind,
@@ -779,7 +840,10 @@ fn record_from_row(kind: RecordKind, row: &PgRow) -> Result<StoredRecord> {
             Error::storage(format!("{} has a negative version", describe(kind, &key)))
         })?,
         body,
-        index: pairs.into_iter().map(|(name, value)| IndexEntry { name, value }).collect(),
+        index: pairs
+            .into_iter()
+            .map(|(name, value)| IndexEntry { name, value })
+            .collect(),
         key,
     })
 }
@@ -797,7 +861,9 @@ fn audit_from_row(row: &PgRow) -> Result<AuditRecord> {
     let after: Option<String> = row.try_get("after").map_err(unreadable)?;
 
     let kind = RecordKind::from_name(&kind).ok_or_else(|| {
-        Error::storage(format!("audit record {seq} names an unknown kind of record '{kind}'"))
+        Error::storage(format!(
+            "audit record {seq} names an unknown kind of record '{kind}'"
+        ))
     })?;
     Ok(AuditRecord {
         seq: u64::try_from(seq).map_err(Error::storage)?,
@@ -822,8 +888,12 @@ fn split_instant(at: DateTime<Utc>) -> (DateTime<Utc>, i32) {
 }
 
 fn db_version(version: u64) -> Result<i64> {
-    i64::try_from(version)
-        .map_err(|_| Error::invalid("version", format!("{version} is larger than PostgreSQL keeps")))
+    i64::try_from(version).map_err(|_| {
+        Error::invalid(
+            "version",
+            format!("{version} is larger than PostgreSQL keeps"),
+        )
+    })
 }
 
 /// The smallest string above every string that starts with `prefix`, in byte order;
@@ -867,7 +937,7 @@ mod tests {
         assert_eq!(prefix_end("\u{D7FF}"), Some("\u{E000}".to_string()));
         assert_eq!(prefix_end("\u{10FFFF}"), None);
         let end = prefix_end("МР|").expect("an end");
-        assert!("МР|2026".to_string() < end && "МР}".to_string() >= end);
+        assert!(*"МР|2026" < *end && *"МР}" >= *end);
     }
 
     #[test]

@@ -1,0 +1,417 @@
+//! What the PostgreSQL store promises beyond the conformance suite: migrations,
+//! many writers on pooled connections, and messages that keep secrets.
+
+mod common;
+
+use std::sync::Arc;
+
+use chrono::{TimeZone, Utc};
+use citypassport_core::storage::{
+    AuditQuery, ChangeSet, Expected, IndexEntry, NewAuditRecord, RecordKind, Storage, StoredRecord,
+    Write,
+};
+use citypassport_core::{Error, Id};
+use citypassport_postgres::testing::TestSchema;
+use citypassport_postgres::{PostgresConfig, PostgresError, PostgresStorage, SCHEMA_VERSION};
+use sqlx::{Connection, Executor, Row};
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+fn record(key: &str, version: u64, body: String) -> StoredRecord {
+    StoredRecord {
+        kind: RecordKind::Value,
+        key: key.to_string(),
+        version,
+        body,
+        index: vec![IndexEntry::new("period", "2026-Q3")],
+    }
+}
+
+fn audit(action: &str, key: &str, actor: &str) -> NewAuditRecord {
+    NewAuditRecord {
+        at: Utc::now(),
+        actor: Some(Id::from(actor)),
+        action: action.to_string(),
+        kind: RecordKind::Value,
+        key: key.to_string(),
+        before: None,
+        after: None,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrations_are_idempotent_and_recorded() -> TestResult {
+    let schema = TestSchema::fresh();
+    let store = schema.open().await;
+    assert_eq!(store.schema_version().await?, SCHEMA_VERSION);
+
+    // Running them again, or opening the store again, changes nothing.
+    assert_eq!(store.migrate().await?, Vec::<u32>::new());
+    let again = schema.open().await;
+    assert_eq!(again.schema_version().await?, SCHEMA_VERSION);
+
+    let mut conn = common::connection(&schema).await;
+    let rows = sqlx::query("SELECT version FROM citypassport_migrations ORDER BY version")
+        .fetch_all(&mut conn)
+        .await?;
+    let versions: Vec<i64> = rows.iter().map(|r| r.get("version")).collect();
+    let expected: Vec<i64> = (1..=i64::from(SCHEMA_VERSION)).collect();
+    assert_eq!(versions, expected);
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn processes_opening_a_new_store_at_once_migrate_it_once() -> TestResult {
+    let schema = TestSchema::fresh();
+    let opens = (0..6).map(|_| {
+        let config = schema.config();
+        tokio::spawn(async move { PostgresStorage::connect_with(config).await })
+    });
+    for open in opens.collect::<Vec<_>>() {
+        let store = open.await??;
+        assert_eq!(store.schema_version().await?, SCHEMA_VERSION);
+    }
+
+    let mut conn = common::connection(&schema).await;
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM citypassport_migrations")
+        .fetch_one(&mut conn)
+        .await?;
+    assert_eq!(count, i64::from(SCHEMA_VERSION));
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn store_of_a_newer_library_is_refused_and_left_alone() -> TestResult {
+    let schema = TestSchema::fresh();
+    let store = schema.open().await;
+    store
+        .apply(ChangeSet {
+            writes: vec![put(record("kept", 1, "{}".into()), Expected::Absent)],
+            audit: vec![],
+        })
+        .await?;
+
+    let mut conn = common::connection(&schema).await;
+    sqlx::query("INSERT INTO citypassport_migrations (version, name) VALUES (999, 'future')")
+        .execute(&mut conn)
+        .await?;
+
+    match PostgresStorage::connect_with(schema.config()).await {
+        Err(PostgresError::NewerSchema { found: 999, known }) => assert_eq!(known, SCHEMA_VERSION),
+        other => panic!("expected NewerSchema, got {other:?}"),
+    }
+    assert!(store.get(RecordKind::Value, "kept").await?.is_some());
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn store_made_by_the_first_version_is_migrated_without_losing_data() -> TestResult {
+    let schema = TestSchema::fresh();
+
+    // The store exactly as version 1 of the library left it, with a record in it.
+    let mut admin = sqlx::PgConnection::connect(schema.url()).await?;
+    sqlx::query("SELECT set_config('citypassport.schema', $1, false)")
+        .bind(schema.name())
+        .execute(&mut admin)
+        .await?;
+    admin
+        .execute(
+            "DO $$ BEGIN
+                 EXECUTE format('CREATE SCHEMA %I', current_setting('citypassport.schema'));
+             END $$",
+        )
+        .await?;
+    let mut conn = common::connection(&schema).await;
+    conn.execute(include_str!("../migrations/0001_records_index_audit.sql"))
+        .await?;
+    conn.execute(
+        "CREATE TABLE citypassport_migrations (
+             version bigint PRIMARY KEY, name text NOT NULL,
+             applied_at timestamptz NOT NULL DEFAULT now());
+         INSERT INTO citypassport_migrations (version, name) VALUES (1, 'records_index_audit');
+         INSERT INTO records (kind, key, version, body, index_entries)
+             VALUES ('value', 'MR-1|2026', 3, '{\"by\": \"v1\"}', '[[\"period\", \"2026\"]]');
+         INSERT INTO record_index (kind, name, value, key)
+             VALUES ('value', 'period', '2026', 'MR-1|2026');
+         INSERT INTO audit (seq, at, action, kind, key)
+             VALUES (1, now(), 'value.save', 'value', 'MR-1|2026');
+         UPDATE audit_counter SET last_seq = 1;",
+    )
+    .await?;
+
+    let store = schema.open().await;
+    assert_eq!(store.schema_version().await?, SCHEMA_VERSION);
+    let kept = store
+        .get(RecordKind::Value, "MR-1|2026")
+        .await?
+        .expect("the record");
+    assert_eq!((kept.version, kept.body.as_str()), (3, "{\"by\": \"v1\"}"));
+    assert_eq!(kept.index, [IndexEntry::new("period", "2026")]);
+    assert_eq!(
+        store.find(RecordKind::Value, "period", "2026").await?.len(),
+        1
+    );
+    assert_eq!(store.last_audit_seq().await?, 1);
+
+    // The next change set continues the log where version 1 left it.
+    let next = record("MR-1|2026", 4, "{}".into());
+    let seqs = store
+        .apply(ChangeSet {
+            writes: vec![put(next, Expected::Version(3))],
+            audit: vec![audit("value.submit", "MR-1|2026", "u1")],
+        })
+        .await?;
+    assert_eq!(seqs, [2]);
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn opening_without_migrating_needs_a_migrated_store() -> TestResult {
+    let schema = TestSchema::fresh();
+    let config = schema.config().with_migrate(false);
+    match PostgresStorage::connect_with(config.clone()).await {
+        Err(PostgresError::MigrationNeeded { found: 0, known }) => {
+            assert_eq!(known, SCHEMA_VERSION)
+        }
+        other => panic!("expected MigrationNeeded, got {other:?}"),
+    }
+
+    // Once an administrator has migrated it, the same configuration opens it.
+    schema.open().await;
+    let store = PostgresStorage::connect_with(config).await?;
+    assert_eq!(store.last_audit_seq().await?, 0);
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn schema_names_reach_the_server_only_as_parameters() -> TestResult {
+    let name = format!("Город \"{}\"; DROP TABLE x; --", std::process::id());
+    let schema = TestSchema::named(name.clone());
+    let store = schema.open().await;
+    store
+        .apply(ChangeSet {
+            writes: vec![put(record("k", 1, "{}".into()), Expected::Absent)],
+            audit: vec![],
+        })
+        .await?;
+
+    let mut conn = common::connection(&schema).await;
+    let table_schema: String = sqlx::query_scalar(
+        "SELECT table_schema FROM information_schema.tables WHERE table_name = 'records' \
+         AND table_schema = $1",
+    )
+    .bind(&name)
+    .fetch_one(&mut conn)
+    .await?;
+    assert_eq!(table_schema, name);
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_sort_as_bytes_whatever_the_database_locale() -> TestResult {
+    let schema = TestSchema::fresh();
+    let store = schema.open().await;
+    let mut keys = vec![
+        "b",
+        "B",
+        "a",
+        "é",
+        "z",
+        "Я",
+        "я",
+        "A|1",
+        "A1",
+        "'; DROP TABLE records; --",
+    ];
+    let writes = keys
+        .iter()
+        .map(|k| put(record(k, 1, "{}".into()), Expected::Absent))
+        .collect();
+    store
+        .apply(ChangeSet {
+            writes,
+            audit: vec![],
+        })
+        .await?;
+
+    keys.sort_unstable();
+    let listed = store.scan(RecordKind::Value, "").await?;
+    assert_eq!(
+        listed.iter().map(|r| r.key.as_str()).collect::<Vec<_>>(),
+        keys
+    );
+    let found = store.find(RecordKind::Value, "period", "2026-Q3").await?;
+    assert_eq!(
+        found.iter().map(|r| r.key.as_str()).collect::<Vec<_>>(),
+        keys
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_instants_keep_their_nanoseconds() -> TestResult {
+    let schema = TestSchema::fresh();
+    let store = schema.open().await;
+    let at = Utc.with_ymd_and_hms(2026, 7, 1, 9, 0, 0).unwrap()
+        + chrono::Duration::nanoseconds(1_234_567);
+    let entry = NewAuditRecord {
+        at,
+        ..audit("value.save", "k", "u1")
+    };
+    store
+        .apply(ChangeSet {
+            writes: vec![],
+            audit: vec![entry.clone()],
+        })
+        .await?;
+
+    let read = store.audit(&AuditQuery::default()).await?;
+    assert_eq!(read[0].entry, entry);
+    // Bounds a few nanoseconds either side of it still tell it apart.
+    let after = AuditQuery {
+        from: Some(at + chrono::Duration::nanoseconds(1)),
+        ..Default::default()
+    };
+    assert!(store.audit(&after).await?.is_empty());
+    let until = AuditQuery {
+        to: Some(at + chrono::Duration::nanoseconds(1)),
+        ..Default::default()
+    };
+    assert_eq!(store.audit(&until).await?.len(), 1);
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_writers_on_pooled_connections_lose_no_update() -> TestResult {
+    const TASKS: u64 = 16;
+    const INCREMENTS: u64 = 10;
+
+    let schema = TestSchema::fresh();
+    let store =
+        Arc::new(PostgresStorage::connect_with(schema.config().with_max_connections(8)).await?);
+    store
+        .apply(ChangeSet {
+            writes: vec![put(record("counter", 1, counter_body(0)), Expected::Absent)],
+            audit: vec![audit("value.create", "counter", "setup")],
+        })
+        .await?;
+
+    // Each task reads the counter, adds one and writes it back expecting the version
+    // it read; on a conflict it reads again. A lost update would leave the count short.
+    let tasks = (0..TASKS).map(|task| {
+        let store = store.clone();
+        tokio::spawn(async move {
+            let mut conflicts = 0u64;
+            let mut done = 0;
+            while done < INCREMENTS {
+                let current = store
+                    .get(RecordKind::Value, "counter")
+                    .await?
+                    .expect("the counter");
+                let count = read_counter(&current.body);
+                let next = record("counter", current.version + 1, counter_body(count + 1));
+                let changes = ChangeSet {
+                    writes: vec![put(next, Expected::Version(current.version))],
+                    audit: vec![audit("value.increment", "counter", &format!("task-{task}"))],
+                };
+                match store.apply(changes).await {
+                    Ok(_) => done += 1,
+                    Err(Error::Conflict(_)) => conflicts += 1,
+                    Err(other) => return Err(other),
+                }
+            }
+            Ok::<u64, Error>(conflicts)
+        })
+    });
+    let mut conflicts = 0;
+    for task in tasks.collect::<Vec<_>>() {
+        conflicts += task.await??;
+    }
+    let successes = TASKS * INCREMENTS;
+
+    let last = store
+        .get(RecordKind::Value, "counter")
+        .await?
+        .expect("the counter");
+    assert_eq!(last.version, 1 + successes, "after {conflicts} conflicts");
+    assert_eq!(read_counter(&last.body), successes);
+
+    // The log has the creation and one record per success, numbered without a gap.
+    let log = store.audit(&AuditQuery::default()).await?;
+    assert_eq!(log.len() as u64, 1 + successes);
+    assert!(log.iter().enumerate().all(|(i, r)| r.seq == i as u64 + 1));
+    assert_eq!(store.last_audit_seq().await?, 1 + successes);
+    for task in 0..TASKS {
+        let by_task = AuditQuery {
+            actor: Some(Id::from(format!("task-{task}"))),
+            ..Default::default()
+        };
+        assert_eq!(store.audit(&by_task).await?.len() as u64, INCREMENTS);
+    }
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_logins_do_not_show_the_password() -> TestResult {
+    const SECRET: &str = "hunter2-very-secret";
+    let url = citypassport_postgres::testing::test_url();
+
+    // A role that does not exist, with a password: the server refuses the login
+    // whatever its authentication settings.
+    let rest = url
+        .split_once('@')
+        .map(|(_, rest)| rest)
+        .expect("a URL with a host");
+    let wrong_login = format!("postgres://citypassport_nobody:{SECRET}@{rest}");
+    let error = PostgresStorage::connect(&wrong_login)
+        .await
+        .expect_err("a refused login");
+    assert!(matches!(error, PostgresError::Connect { .. }), "{error:?}");
+    for shown in [
+        error.to_string(),
+        format!("{error:?}"),
+        Error::from(error).to_string(),
+    ] {
+        assert!(!shown.contains(SECRET), "the password shows in: {shown}");
+    }
+
+    // Nobody listens on port 1: the connection itself is refused.
+    let nowhere = format!("postgres://postgres:{SECRET}@127.0.0.1:1/postgres");
+    let error = PostgresStorage::connect(&nowhere)
+        .await
+        .expect_err("a refused connection");
+    assert!(matches!(error, PostgresError::Connect { .. }), "{error:?}");
+    assert!(
+        error
+            .to_string()
+            .contains("127.0.0.1:1/postgres as postgres"),
+        "{error}"
+    );
+    assert!(!format!("{error} {error:?}").contains(SECRET));
+
+    // Nor does an open store or its configuration show it.
+    let schema = TestSchema::fresh();
+    let store = schema.open().await;
+    let password = url
+        .split_once("://")
+        .and_then(|(_, r)| r.split_once('@'))
+        .map(|(user, _)| user);
+    if let Some((_, password)) = password.and_then(|user| user.split_once(':')) {
+        assert!(!format!("{store:?}").contains(password));
+        assert!(!format!("{:?}", PostgresConfig::new(url.clone())).contains(password));
+    }
+    Ok(())
+}
+
+fn put(record: StoredRecord, expected: Expected) -> Write {
+    Write::Put { record, expected }
+}
+
+fn counter_body(count: u64) -> String {
+    format!("{{\"count\":{count}}}")
+}
+
+fn read_counter(body: &str) -> u64 {
+    let value: serde_json::Value = serde_json::from_str(body).expect("a JSON body");
+    value["count"].as_u64().expect("a count")
+}
