@@ -61,23 +61,15 @@ impl Role {
     pub fn permissions(self) -> &'static [Permission] {
         use Permission::*;
         match self {
-            Role::Administrator => &[
-                ReadCatalog,
-                ManageAccounts,
-                ManageDepartments,
-                AssignExecutors,
-                ReadAudit,
-            ],
+            Role::Administrator => {
+                &[ReadCatalog, ManageAccounts, ManageDepartments, AssignExecutors, ReadAudit]
+            }
             Role::Executor => &[ReadCatalog, ReadValues, EnterValues],
             Role::Controller => &[ReadCatalog, ReadValues, ReviewValues, ReadAudit],
             Role::Viewer => &[ReadCatalog, ReadValues],
-            Role::ChiefOfStaff => &[
-                ReadCatalog,
-                ReadValues,
-                EditCatalog,
-                ManageDepartments,
-                ReadAudit,
-            ],
+            Role::ChiefOfStaff => {
+                &[ReadCatalog, ReadValues, EditCatalog, ManageDepartments, ReadAudit]
+            }
             Role::DepartmentHead => &[ReadCatalog, ReadValues, AssignExecutors],
         }
     }
@@ -93,18 +85,12 @@ impl FromStr for Role {
     type Err = Error;
 
     fn from_str(s: &str) -> Result<Self> {
-        Role::ALL
-            .into_iter()
-            .find(|r| r.as_str() == s.trim())
-            .ok_or_else(|| {
-                Error::invalid(
-                    "role",
-                    format!(
-                        "'{s}' is not one of {}",
-                        Role::ALL.map(Role::as_str).join(", ")
-                    ),
-                )
-            })
+        Role::ALL.into_iter().find(|r| r.as_str() == s.trim()).ok_or_else(|| {
+            Error::invalid(
+                "role",
+                format!("'{s}' is not one of {}", Role::ALL.map(Role::as_str).join(", ")),
+            )
+        })
     }
 }
 
@@ -184,11 +170,7 @@ pub struct Account {
 impl Account {
     /// Whether any of the account's roles grants `permission`.
     pub fn can(&self, permission: Permission) -> bool {
-        self.active
-            && self
-                .roles
-                .iter()
-                .any(|r| r.permissions().contains(&permission))
+        self.active && self.roles.iter().any(|r| r.permissions().contains(&permission))
     }
 
     /// Whether the account holds `role`.
@@ -261,10 +243,7 @@ const MAX_EMAIL: usize = 254;
 pub fn normalize_email(email: &str) -> Result<String> {
     let email = email.trim().to_lowercase();
     if email.is_empty() || email.chars().count() > MAX_EMAIL {
-        return Err(Error::invalid(
-            "email",
-            format!("must be 1..={MAX_EMAIL} characters"),
-        ));
+        return Err(Error::invalid("email", format!("must be 1..={MAX_EMAIL} characters")));
     }
     let shape_ok = match email.split_once('@') {
         Some((local, domain)) => {
@@ -277,10 +256,7 @@ pub fn normalize_email(email: &str) -> Result<String> {
         None => false,
     };
     if !shape_ok || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(Error::invalid(
-            "email",
-            "is not an e-mail address (name@domain)",
-        ));
+        return Err(Error::invalid("email", "is not an e-mail address (name@domain)"));
     }
     Ok(email)
 }
@@ -331,9 +307,7 @@ pub fn verify_password(password: &str, hash: Option<&str>) -> bool {
     let Ok(parsed) = PasswordHash::new(hash) else {
         return false;
     };
-    let matches = argon2()
-        .verify_password(password.as_bytes(), &parsed)
-        .is_ok();
+    let matches = argon2().verify_password(password.as_bytes(), &parsed).is_ok();
     matches && real
 }
 
@@ -414,27 +388,19 @@ mod tests {
 
     #[test]
     fn email_is_trimmed_and_case_insensitive() {
-        assert_eq!(
-            normalize_email("  Ivanova@Beladm.RU ").unwrap(),
-            "ivanova@beladm.ru"
-        );
+        assert_eq!(normalize_email("  Ivanova@Beladm.RU ").unwrap(), "ivanova@beladm.ru");
     }
 
     #[test]
     fn bad_email_error_names_the_field_but_not_the_address() {
-        let err = normalize_email("ivanova.beladm.ru")
-            .unwrap_err()
-            .to_string();
+        let err = normalize_email("ivanova.beladm.ru").unwrap_err().to_string();
         assert!(err.contains("email") && !err.contains("ivanova"), "{err}");
     }
 
     #[test]
     fn password_hash_is_argon2id_and_verifies() {
         let hash = hash_password("correct horse battery").unwrap();
-        assert!(
-            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
-            "{hash}"
-        );
+        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
         assert!(verify_password("correct horse battery", Some(&hash)));
         assert!(!verify_password("wrong horse battery", Some(&hash)));
         assert!(!verify_password("correct horse battery", None));

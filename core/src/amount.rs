@@ -107,10 +107,9 @@ impl FromStr for ValueKind {
         };
         let text = s.trim().to_ascii_lowercase();
         let (name, places) = match text.split_once(':') {
-            Some((name, places)) => (
-                name.to_string(),
-                Some(places.parse::<u32>().map_err(|_| bad())?),
-            ),
+            Some((name, places)) => {
+                (name.to_string(), Some(places.parse::<u32>().map_err(|_| bad())?))
+            }
             None => (text.clone(), None),
         };
         if places.is_some_and(|p| p > 10) {
@@ -118,12 +117,8 @@ impl FromStr for ValueKind {
         }
         match (name.as_str(), places) {
             ("integer", None) => Ok(ValueKind::Integer),
-            ("decimal", p) => Ok(ValueKind::Decimal {
-                places: p.unwrap_or(2),
-            }),
-            ("percent", p) => Ok(ValueKind::Percent {
-                places: p.unwrap_or(1),
-            }),
+            ("decimal", p) => Ok(ValueKind::Decimal { places: p.unwrap_or(2) }),
+            ("percent", p) => Ok(ValueKind::Percent { places: p.unwrap_or(1) }),
             ("yes_no" | "yesno", None) => Ok(ValueKind::YesNo),
             _ => Err(bad()),
         }
@@ -138,10 +133,7 @@ const MAX_NUMBER_TEXT: usize = 64;
 pub fn parse_number(text: &str) -> Result<Decimal> {
     let trimmed = text.trim();
     if trimmed.chars().count() > MAX_NUMBER_TEXT {
-        return Err(Error::invalid(
-            "value",
-            format!("longer than {MAX_NUMBER_TEXT} characters"),
-        ));
+        return Err(Error::invalid("value", format!("longer than {MAX_NUMBER_TEXT} characters")));
     }
     let shown = trimmed;
     if trimmed.is_empty() {
@@ -167,10 +159,7 @@ pub fn parse_number(text: &str) -> Result<Decimal> {
         } else {
             ""
         };
-        return Err(Error::invalid(
-            "value",
-            format!("'{shown}' is not a number{hint}"),
-        ));
+        return Err(Error::invalid("value", format!("'{shown}' is not a number{hint}")));
     }
     if separators > 1 {
         return Err(Error::invalid(
@@ -187,10 +176,7 @@ pub fn parse_number(text: &str) -> Result<Decimal> {
         ));
     }
     Decimal::from_str_exact(&normalized).map_err(|_| {
-        Error::invalid(
-            "value",
-            format!("'{shown}' is out of the range of exact numbers"),
-        )
+        Error::invalid("value", format!("'{shown}' is out of the range of exact numbers"))
     })
 }
 
@@ -223,10 +209,7 @@ mod tests {
     #[test]
     fn not_available_marks_are_refused_with_a_hint() {
         let err = parse_number("н/д").unwrap_err().to_string();
-        assert!(
-            err.contains("value") && err.contains("not applicable"),
-            "{err}"
-        );
+        assert!(err.contains("value") && err.contains("not applicable"), "{err}");
     }
 
     #[test]

@@ -99,11 +99,7 @@ pub enum DayKind {
 
 impl DayKind {
     /// Every kind, in the order the data files document them.
-    pub const ALL: [DayKind; 3] = [
-        DayKind::DayOff,
-        DayKind::WorkingDay,
-        DayKind::PaidNonWorking,
-    ];
+    pub const ALL: [DayKind; 3] = [DayKind::DayOff, DayKind::WorkingDay, DayKind::PaidNonWorking];
 
     /// The word used in calendar files: `day_off`, `working_day`, `paid_nonworking`.
     pub fn as_str(self) -> &'static str {
@@ -125,15 +121,12 @@ impl FromStr for DayKind {
     type Err = Error;
 
     fn from_str(s: &str) -> Result<Self> {
-        DayKind::ALL
-            .into_iter()
-            .find(|kind| kind.as_str() == s.trim())
-            .ok_or_else(|| {
-                Error::invalid(
-                    "kind",
-                    format!("'{s}' is not one of day_off, working_day, paid_nonworking"),
-                )
-            })
+        DayKind::ALL.into_iter().find(|kind| kind.as_str() == s.trim()).ok_or_else(|| {
+            Error::invalid(
+                "kind",
+                format!("'{s}' is not one of day_off, working_day, paid_nonworking"),
+            )
+        })
     }
 }
 
@@ -152,11 +145,7 @@ pub struct CalendarDay {
 impl CalendarDay {
     /// A row for `date`.
     pub fn new(date: NaiveDate, kind: DayKind, note: impl Into<String>) -> Self {
-        CalendarDay {
-            date,
-            kind,
-            note: note.into(),
-        }
+        CalendarDay { date, kind, note: note.into() }
     }
 
     /// Checks that the kind fits the day of the week: a working day only on a Saturday or
@@ -167,11 +156,7 @@ impl CalendarDay {
         if !YEARS.contains(&date.year()) {
             return Err(Error::invalid(
                 "date",
-                format!(
-                    "{date} is outside the years {}..={}",
-                    YEARS.start(),
-                    YEARS.end()
-                ),
+                format!("{date} is outside the years {}..={}", YEARS.start(), YEARS.end()),
             ));
         }
 
@@ -234,12 +219,7 @@ pub struct RegionalHoliday {
 impl RegionalHoliday {
     /// A holiday on `month`-`day` every year; see [`since`](Self::since) for its first year.
     pub fn new(month: u32, day: u32, name: impl Into<String>) -> Result<Self> {
-        let holiday = RegionalHoliday {
-            month,
-            day,
-            first_year: None,
-            name: name.into(),
-        };
+        let holiday = RegionalHoliday { month, day, first_year: None, name: name.into() };
         holiday.validate()?;
         Ok(holiday)
     }
@@ -247,10 +227,7 @@ impl RegionalHoliday {
     /// The same holiday, observed from `first_year` on: the Belgorod region's 12 July from
     /// 2020, by the regional law No. 462 of 30 April 2020.
     pub fn since(self, first_year: i32) -> Self {
-        RegionalHoliday {
-            first_year: Some(first_year),
-            ..self
-        }
+        RegionalHoliday { first_year: Some(first_year), ..self }
     }
 
     /// Checks the date exists in every year and is not a federal holiday already (which
@@ -260,10 +237,7 @@ impl RegionalHoliday {
         let Some(date) = NaiveDate::from_ymd_opt(2023, self.month, self.day) else {
             return Err(Error::invalid(
                 "regional holiday",
-                format!(
-                    "{:02}-{:02} is not a day of every year",
-                    self.month, self.day
-                ),
+                format!("{:02}-{:02} is not a day of every year", self.month, self.day),
             ));
         };
         if is_federal_holiday(date) {
@@ -370,10 +344,7 @@ impl Calendar {
             day.validate()?;
             let date = day.date;
             if calendar.days.insert(date, day).is_some() {
-                return Err(Error::invalid(
-                    "calendar day",
-                    format!("{date} appears twice"),
-                ));
+                return Err(Error::invalid("calendar day", format!("{date} appears twice")));
             }
         }
         Ok(calendar)
@@ -472,12 +443,7 @@ impl Calendar {
             rules_only |= !self.has_data_for(date.year());
         }
 
-        DueDate {
-            nominal,
-            date,
-            moved: date != nominal,
-            rules_only,
-        }
+        DueDate { nominal, date, moved: date != nominal, rules_only }
     }
 
     /// The due date of `period` under the indicator's `rule`, moved off non-working days.
@@ -514,11 +480,8 @@ impl Calendar {
 
     /// The days the regional holidays of `year` are observed on.
     fn regional_days_off(&self, year: i32) -> Vec<NaiveDate> {
-        let mut holidays: Vec<NaiveDate> = self
-            .regional
-            .iter()
-            .filter_map(|holiday| holiday.date_in(year))
-            .collect();
+        let mut holidays: Vec<NaiveDate> =
+            self.regional.iter().filter_map(|holiday| holiday.date_in(year)).collect();
         holidays.sort_unstable();
         holidays.dedup();
 
@@ -588,10 +551,8 @@ pub fn days_late(submitted_at: DateTime<Utc>, due: NaiveDate, tz: Tz) -> i64 {
 pub fn read_calendar_csv(input: impl Read) -> Result<CalendarLoad> {
     const FILE: &str = "calendar file";
 
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .flexible(true)
-        .from_reader(input);
+    let mut reader =
+        csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(true).from_reader(input);
     let headers = reader
         .headers()
         .map_err(|e| Error::invalid(FILE, format!("unreadable header: {e}")))?
@@ -599,10 +560,7 @@ pub fn read_calendar_csv(input: impl Read) -> Result<CalendarLoad> {
     let column = |name: &str| headers.iter().position(|header| header == name);
     let required = |name: &str| {
         column(name).ok_or_else(|| {
-            Error::invalid(
-                FILE,
-                format!("missing column '{name}'; expected date,kind,note"),
-            )
+            Error::invalid(FILE, format!("missing column '{name}'; expected date,kind,note"))
         })
     };
     let date_col = required("date")?;
@@ -620,9 +578,7 @@ pub fn read_calendar_csv(input: impl Read) -> Result<CalendarLoad> {
                 continue;
             }
         };
-        let line = record
-            .position()
-            .map_or(index as u64 + 2, |position| position.line());
+        let line = record.position().map_or(index as u64 + 2, |position| position.line());
         let field = |col: usize| record.get(col).unwrap_or_default();
 
         let row = || -> Result<CalendarDay> {
@@ -653,10 +609,7 @@ pub fn read_calendar_csv(input: impl Read) -> Result<CalendarLoad> {
         ));
     }
     let years: BTreeSet<i32> = days.keys().map(|date| date.year()).collect();
-    Ok(CalendarLoad {
-        years: years.into_iter().collect(),
-        days: days.into_values().collect(),
-    })
+    Ok(CalendarLoad { years: years.into_iter().collect(), days: days.into_values().collect() })
 }
 
 /// Reads the XML production calendar of one year, in the form public calendar services
@@ -684,16 +637,11 @@ pub fn read_calendar_xml(text: &str) -> Result<CalendarLoad> {
 
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let tags = xml_tags(text)?;
-    let root = tags
-        .first()
-        .ok_or_else(|| Error::invalid(FILE, "no <calendar> element"))?;
+    let root = tags.first().ok_or_else(|| Error::invalid(FILE, "no <calendar> element"))?;
     if root.name != "calendar" {
         return Err(Error::invalid(
             FILE,
-            format!(
-                "line {}: the root element is <{}>, not <calendar>",
-                root.line, root.name
-            ),
+            format!("line {}: the root element is <{}>, not <calendar>", root.line, root.name),
         ));
     }
     let year = root
@@ -703,10 +651,7 @@ pub fn read_calendar_xml(text: &str) -> Result<CalendarLoad> {
         .ok_or_else(|| {
             Error::invalid(
                 FILE,
-                format!(
-                    "line {}, year: <calendar> needs a year within {YEARS:?}",
-                    root.line
-                ),
+                format!("line {}, year: <calendar> needs a year within {YEARS:?}", root.line),
             )
         })?;
 
@@ -719,9 +664,7 @@ pub fn read_calendar_xml(text: &str) -> Result<CalendarLoad> {
     let mut days = BTreeMap::new();
     let mut seen = BTreeSet::new();
     let mut errors = Vec::new();
-    let day_tags = tags
-        .iter()
-        .filter(|tag| tag.name == "day" && tag.parent == Some("days"));
+    let day_tags = tags.iter().filter(|tag| tag.name == "day" && tag.parent == Some("days"));
     for tag in day_tags {
         let mut row = || -> Result<Option<CalendarDay>> {
             let day = xml_day(tag, year, &titles)?;
@@ -754,10 +697,7 @@ pub fn read_calendar_xml(text: &str) -> Result<CalendarLoad> {
             ),
         ));
     }
-    Ok(CalendarLoad {
-        years: vec![year],
-        days: days.into_values().collect(),
-    })
+    Ok(CalendarLoad { years: vec![year], days: days.into_values().collect() })
 }
 
 /// The calendar row one `<day>` entry of the XML form makes, if any.
@@ -819,10 +759,7 @@ struct XmlTag<'a> {
 
 impl XmlTag<'_> {
     fn get(&self, name: &str) -> Option<&str> {
-        self.attributes
-            .iter()
-            .find(|(key, _)| *key == name)
-            .map(|(_, value)| value.as_str())
+        self.attributes.iter().find(|(key, _)| *key == name).map(|(_, value)| value.as_str())
     }
 }
 
@@ -855,18 +792,12 @@ fn xml_tags(text: &str) -> Result<Vec<XmlTag<'_>>> {
         } else if rest.starts_with("<!") {
             at = skip_past(">")?;
         } else if let Some(close) = rest.strip_prefix("</") {
-            let end = close
-                .find('>')
-                .ok_or_else(|| xml_error(text, start, "a cut-off end tag"))?;
+            let end = close.find('>').ok_or_else(|| xml_error(text, start, "a cut-off end tag"))?;
             let name = close[..end].trim();
             match open.pop() {
                 Some(expected) if expected == name => {}
                 Some(expected) => {
-                    return Err(xml_error(
-                        text,
-                        start,
-                        format!("</{name}> closes <{expected}>"),
-                    ));
+                    return Err(xml_error(text, start, format!("</{name}> closes <{expected}>")));
                 }
                 None => return Err(xml_error(text, start, format!("</{name}> closes nothing"))),
             }
@@ -882,11 +813,7 @@ fn xml_tags(text: &str) -> Result<Vec<XmlTag<'_>>> {
     }
 
     if let Some(name) = open.last() {
-        return Err(xml_error(
-            text,
-            text.len(),
-            format!("<{name}> is never closed"),
-        ));
+        return Err(xml_error(text, text.len(), format!("<{name}> is never closed")));
     }
     Ok(tags)
 }
@@ -934,46 +861,23 @@ fn xml_start_tag<'a>(
             Some(_) => None,
         };
         if let Some((empty, after)) = empty {
-            return Ok((
-                XmlTag {
-                    name,
-                    parent,
-                    attributes,
-                    line,
-                },
-                empty,
-                after,
-            ));
+            return Ok((XmlTag { name, parent, attributes, line }, empty, after));
         }
 
         let key_end = name_end(i);
         if key_end == i {
             let found = char::from(bytes[i]);
-            return Err(xml_error(
-                text,
-                i,
-                format!("unexpected '{found}' in <{name}>"),
-            ));
+            return Err(xml_error(text, i, format!("unexpected '{found}' in <{name}>")));
         }
         let key = &text[i..key_end];
         i = skip_space(key_end);
         if bytes.get(i) != Some(&b'=') {
-            return Err(xml_error(
-                text,
-                i,
-                format!("attribute {key} of <{name}> has no value"),
-            ));
+            return Err(xml_error(text, i, format!("attribute {key} of <{name}> has no value")));
         }
         i = skip_space(i + 1);
         let quote = match bytes.get(i) {
             Some(&quote @ (b'"' | b'\'')) => char::from(quote),
-            _ => {
-                return Err(xml_error(
-                    text,
-                    i,
-                    format!("the value of {key} is not quoted"),
-                ))
-            }
+            _ => return Err(xml_error(text, i, format!("the value of {key} is not quoted"))),
         };
         let value_start = i + 1;
         let value_end = text[value_start..]
@@ -997,9 +901,7 @@ fn decode_entities(raw: &str) -> std::result::Result<String, String> {
     while let Some(amp) = rest.find('&') {
         decoded.push_str(&rest[..amp]);
         let after = &rest[amp + 1..];
-        let semi = after
-            .find(';')
-            .ok_or_else(|| "an '&' without its ';'".to_string())?;
+        let semi = after.find(';').ok_or_else(|| "an '&' without its ';'".to_string())?;
         let entity = &after[..semi];
         let character = match entity {
             "lt" => Some('<'),
@@ -1007,10 +909,7 @@ fn decode_entities(raw: &str) -> std::result::Result<String, String> {
             "amp" => Some('&'),
             "quot" => Some('"'),
             "apos" => Some('\''),
-            _ => match entity
-                .strip_prefix("#x")
-                .or_else(|| entity.strip_prefix("#X"))
-            {
+            _ => match entity.strip_prefix("#x").or_else(|| entity.strip_prefix("#X")) {
                 Some(hex) => u32::from_str_radix(hex, 16).ok().and_then(char::from_u32),
                 None => entity
                     .strip_prefix('#')
@@ -1026,19 +925,12 @@ fn decode_entities(raw: &str) -> std::result::Result<String, String> {
 }
 
 fn xml_error(text: &str, at: usize, reason: impl fmt::Display) -> Error {
-    Error::invalid(
-        "calendar xml",
-        format!("line {}: {reason}", line_at(text, at)),
-    )
+    Error::invalid("calendar xml", format!("line {}: {reason}", line_at(text, at)))
 }
 
 /// The 1-based line of byte `at`.
 fn line_at(text: &str, at: usize) -> usize {
-    text.as_bytes()[..at.min(text.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
+    text.as_bytes()[..at.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1
 }
 
 /// "field: reason" for an error of one row, so that a file's message names both.
@@ -1118,12 +1010,8 @@ mod tests {
     use super::*;
 
     const MOSCOW: Tz = chrono_tz::Europe::Moscow;
-    const DEFAULT: DeadlinePolicy = DeadlinePolicy {
-        paid_nonworking_moves_deadlines: false,
-    };
-    const PAID_MOVES: DeadlinePolicy = DeadlinePolicy {
-        paid_nonworking_moves_deadlines: true,
-    };
+    const DEFAULT: DeadlinePolicy = DeadlinePolicy { paid_nonworking_moves_deadlines: false };
+    const PAID_MOVES: DeadlinePolicy = DeadlinePolicy { paid_nonworking_moves_deadlines: true };
     const TABLE_2027: &str = include_str!("../../data/ru-calendar-2027.csv");
 
     /// The 2027 table of `data/ru-calendar-2027.csv` in the XML form, as a calendar service
@@ -1179,10 +1067,7 @@ mod tests {
     }
 
     fn by_day(day: u32) -> DueRule {
-        DueRule::DayOfMonthAfter {
-            day,
-            months_after: 1,
-        }
+        DueRule::DayOfMonthAfter { day, months_after: 1 }
     }
 
     fn year_days(year: i32) -> impl Iterator<Item = NaiveDate> {
@@ -1241,10 +1126,7 @@ mod tests {
     #[test]
     fn shipped_table_covers_2019_to_2026_and_nothing_else() {
         let calendar = Calendar::russian_default();
-        assert_eq!(
-            calendar.years_with_data(),
-            (2019..=2026).collect::<Vec<_>>()
-        );
+        assert_eq!(calendar.years_with_data(), (2019..=2026).collect::<Vec<_>>());
         assert!(!calendar.has_data_for(2018));
         assert!(!calendar.has_data_for(2027));
         assert_eq!(calendar.days().count(), 78);
@@ -1379,18 +1261,10 @@ mod tests {
             let period: Period = row[0].parse()?;
 
             let due = calendar.due_date(&rule, period, DEFAULT);
-            assert_eq!(
-                (due.date, due.moved),
-                (date(row[2]), false),
-                "{why}: by default"
-            );
+            assert_eq!((due.date, due.moved), (date(row[2]), false), "{why}: by default");
 
             let due = calendar.due_date(&rule, period, PAID_MOVES);
-            assert_eq!(
-                (due.date, due.moved),
-                (date(row[3]), true),
-                "{why}: with the setting"
-            );
+            assert_eq!((due.date, due.moved), (date(row[3]), true), "{why}: with the setting");
         }
         Ok(())
     }
@@ -1413,16 +1287,8 @@ mod tests {
         // Columns: date, in the Belgorod region, federally.
         for (row, why) in table(rows, 3) {
             let day = date(row[0]);
-            assert_eq!(
-                belgorod.is_working_day(day, DEFAULT),
-                row[1] == "working",
-                "{why}"
-            );
-            assert_eq!(
-                federal.is_working_day(day, DEFAULT),
-                row[2] == "working",
-                "{why}"
-            );
+            assert_eq!(belgorod.is_working_day(day, DEFAULT), row[1] == "working", "{why}");
+            assert_eq!(federal.is_working_day(day, DEFAULT), row[2] == "working", "{why}");
         }
 
         check_due_dates(
@@ -1440,19 +1306,10 @@ mod tests {
 
     #[test]
     fn regional_holidays_refuse_impossible_and_federal_days() {
-        let cases = [
-            (2, 30, "not a day"),
-            (2, 29, "every year"),
-            (13, 1, "not a day"),
-        ];
+        let cases = [(2, 30, "not a day"), (2, 29, "every year"), (13, 1, "not a day")];
         for (month, day, message) in cases {
-            let err = RegionalHoliday::new(month, day, "x")
-                .unwrap_err()
-                .to_string();
-            assert!(
-                err.contains("regional holiday") && err.contains(message),
-                "{err}"
-            );
+            let err = RegionalHoliday::new(month, day, "x").unwrap_err().to_string();
+            assert!(err.contains("regional holiday") && err.contains(message), "{err}");
         }
         let err = RegionalHoliday::new(6, 12, "x").unwrap_err().to_string();
         assert!(err.contains("art. 112"), "{err}");
@@ -1524,10 +1381,7 @@ mod tests {
             assert!(due.rules_only, "{period}");
         }
 
-        let yearly = DueRule::DayOfMonthAfter {
-            day: 1,
-            months_after: 4,
-        };
+        let yearly = DueRule::DayOfMonthAfter { day: 1, months_after: 4 };
         let due = calendar.due_date(&yearly, "2028".parse()?, DEFAULT);
         assert_eq!((due.date, due.rules_only), (date("2029-04-02"), true));
 
@@ -1542,14 +1396,8 @@ mod tests {
         let period: Period = "2026-M11".parse()?;
 
         let due = Calendar::russian_default().due_date(&rule, period, DEFAULT);
-        assert_eq!(
-            (due.nominal, due.date),
-            (date("2026-12-31"), date("2027-01-11"))
-        );
-        assert!(
-            due.rules_only,
-            "the move went into 2027, which has no table yet"
-        );
+        assert_eq!((due.nominal, due.date), (date("2026-12-31"), date("2027-01-11")));
+        assert!(due.rules_only, "the move went into 2027, which has no table yet");
 
         let due = with_2027()?.due_date(&rule, period, DEFAULT);
         assert_eq!(due.date, date("2027-01-11"));
@@ -1598,10 +1446,7 @@ mod tests {
             .map(|day| day.to_string())
             .collect();
         // The observed days of 1 May, 9 May and 12 June agree; the transfers cannot.
-        assert_eq!(
-            differing,
-            ["2027-02-20", "2027-02-22", "2027-11-05", "2027-12-31"]
-        );
+        assert_eq!(differing, ["2027-02-20", "2027-02-22", "2027-11-05", "2027-12-31"]);
         Ok(())
     }
 
@@ -1624,9 +1469,7 @@ mod tests {
             }
         }
 
-        let moved = from_xml
-            .exception(date("2027-11-05"))
-            .map(|day| day.note.as_str());
+        let moved = from_xml.exception(date("2027-11-05")).map(|day| day.note.as_str());
         assert_eq!(moved, Some("rest day moved from Saturday 2027-01-02"));
         Ok(())
     }
@@ -1649,9 +1492,7 @@ mod tests {
             );
             let load = read_calendar_xml(&xml)?;
             let found = load.days().iter().find(|day| day.date.month() == 2);
-            let expected = (row[1] != "-")
-                .then(|| row[1].parse::<DayKind>())
-                .transpose()?;
+            let expected = (row[1] != "-").then(|| row[1].parse::<DayKind>()).transpose()?;
             assert_eq!(found.map(|day| day.kind), expected, "{why}");
         }
         Ok(())
@@ -1665,71 +1506,19 @@ mod tests {
         let twice = "<day d=\"02.22\" t=\"1\"/>\n<day d=\"02.22\" t=\"1\"/>";
         // (why, text, words the message must hold)
         let cases = [
-            (
-                "an impossible day",
-                in_2027(r#"<day d="02.30" t="1"/>"#),
-                "line 3, d:",
-            ),
-            (
-                "day before month",
-                in_2027(r#"<day d="22.02" t="1"/>"#),
-                "line 3, d:",
-            ),
-            (
-                "an unknown type",
-                in_2027(r#"<day d="02.22" t="4"/>"#),
-                "line 3, t: '4'",
-            ),
-            (
-                "no type",
-                in_2027(r#"<day d="02.22"/>"#),
-                "line 3, t: missing",
-            ),
-            (
-                "a working holiday",
-                in_2027(r#"<day d="02.23" t="3"/>"#),
-                "line 3, t:",
-            ),
-            (
-                "a day twice",
-                in_2027(twice),
-                "line 4, d: the day is listed twice",
-            ),
-            (
-                "an unclosed day",
-                in_2027(r#"<day d="02.22" t="1">"#),
-                "line 4: </days>",
-            ),
-            (
-                "an unquoted value",
-                in_2027(r#"<day d=02.22 t="1"/>"#),
-                "line 3: the value",
-            ),
-            (
-                "an unknown entity",
-                in_2027(r#"<day t="1&nbsp;"/>"#),
-                "line 3: t: unknown",
-            ),
-            (
-                "no year",
-                "<calendar><days/></calendar>".into(),
-                "line 1, year:",
-            ),
-            (
-                "another root",
-                "<holidays year=\"2027\"/>".into(),
-                "line 1: the root",
-            ),
-            (
-                "a cut-off file",
-                "<calendar year=\"2027\"><days>".into(),
-                "never closed",
-            ),
-            (
-                "nothing to load",
-                in_2027(r#"<day d="01.01" t="1"/>"#),
-                "not a whole year",
-            ),
+            ("an impossible day", in_2027(r#"<day d="02.30" t="1"/>"#), "line 3, d:"),
+            ("day before month", in_2027(r#"<day d="22.02" t="1"/>"#), "line 3, d:"),
+            ("an unknown type", in_2027(r#"<day d="02.22" t="4"/>"#), "line 3, t: '4'"),
+            ("no type", in_2027(r#"<day d="02.22"/>"#), "line 3, t: missing"),
+            ("a working holiday", in_2027(r#"<day d="02.23" t="3"/>"#), "line 3, t:"),
+            ("a day twice", in_2027(twice), "line 4, d: the day is listed twice"),
+            ("an unclosed day", in_2027(r#"<day d="02.22" t="1">"#), "line 4: </days>"),
+            ("an unquoted value", in_2027(r#"<day d=02.22 t="1"/>"#), "line 3: the value"),
+            ("an unknown entity", in_2027(r#"<day t="1&nbsp;"/>"#), "line 3: t: unknown"),
+            ("no year", "<calendar><days/></calendar>".into(), "line 1, year:"),
+            ("another root", "<holidays year=\"2027\"/>".into(), "line 1: the root"),
+            ("a cut-off file", "<calendar year=\"2027\"><days>".into(), "never closed"),
+            ("nothing to load", in_2027(r#"<day d="01.01" t="1"/>"#), "not a whole year"),
         ];
         for (why, xml, words) in cases {
             let mut calendar = Calendar::russian_default();
@@ -1746,41 +1535,13 @@ mod tests {
         let tuesday = "2027-02-22,day_off,x\n2027-02-23,working_day,x\n";
         // (why, rows after the header, words the message must hold)
         let cases = [
-            (
-                "an impossible date",
-                "2027-02-30,day_off,x\n",
-                "line 2, date: '2027-02-30'",
-            ),
-            (
-                "a year typed long",
-                "20027-02-22,day_off,x\n",
-                "line 2, date:",
-            ),
-            (
-                "an unknown kind",
-                "2027-02-22,holiday,x\n",
-                "line 2, kind: 'holiday'",
-            ),
-            (
-                "a working Tuesday",
-                tuesday,
-                "line 3, kind: 2027-02-23 is a Tuesday",
-            ),
-            (
-                "a day off on a Sunday",
-                "2027-02-21,day_off,x\n",
-                "line 2, kind: 2027-02-21",
-            ),
-            (
-                "a date twice",
-                twice,
-                "line 3, date: 2027-02-22 appears twice",
-            ),
-            (
-                "a control character",
-                "2027-02-22,day_off,a\u{7}b\n",
-                "line 2, note:",
-            ),
+            ("an impossible date", "2027-02-30,day_off,x\n", "line 2, date: '2027-02-30'"),
+            ("a year typed long", "20027-02-22,day_off,x\n", "line 2, date:"),
+            ("an unknown kind", "2027-02-22,holiday,x\n", "line 2, kind: 'holiday'"),
+            ("a working Tuesday", tuesday, "line 3, kind: 2027-02-23 is a Tuesday"),
+            ("a day off on a Sunday", "2027-02-21,day_off,x\n", "line 2, kind: 2027-02-21"),
+            ("a date twice", twice, "line 3, date: 2027-02-22 appears twice"),
+            ("a control character", "2027-02-22,day_off,a\u{7}b\n", "line 2, note:"),
             ("no rows", "", "no rows"),
         ];
         for (why, rows, words) in cases {
@@ -1799,10 +1560,7 @@ mod tests {
     #[test]
     fn a_csv_note_is_optional() -> Result<()> {
         let load = read_calendar_csv("date,kind\n2027-02-22,day_off\n".as_bytes())?;
-        assert_eq!(
-            load.days(),
-            [CalendarDay::new(date("2027-02-22"), DayKind::DayOff, "")]
-        );
+        assert_eq!(load.days(), [CalendarDay::new(date("2027-02-22"), DayKind::DayOff, "")]);
         Ok(())
     }
 
@@ -1812,10 +1570,7 @@ mod tests {
         assert!(!calendar.is_working_day(date("2027-12-31"), DEFAULT));
 
         calendar.load_csv("date,kind,note\n2027-02-22,day_off,corrected\n".as_bytes())?;
-        assert!(
-            calendar.is_working_day(date("2027-12-31"), DEFAULT),
-            "the old row is gone"
-        );
+        assert!(calendar.is_working_day(date("2027-12-31"), DEFAULT), "the old row is gone");
         assert!(!calendar.is_working_day(date("2027-02-22"), DEFAULT));
         assert!(calendar.has_data_for(2026), "other years are untouched");
         Ok(())

@@ -99,10 +99,7 @@ pub enum DueRule {
 
 impl Default for DueRule {
     fn default() -> Self {
-        DueRule::DayOfMonthAfter {
-            day: 10,
-            months_after: 1,
-        }
+        DueRule::DayOfMonthAfter { day: 10, months_after: 1 }
     }
 }
 
@@ -112,10 +109,7 @@ impl DueRule {
         match *self {
             DueRule::DayOfMonthAfter { day, months_after } => {
                 if !(1..=31).contains(&day) {
-                    return Err(Error::invalid(
-                        "due rule",
-                        format!("day {day} is not 1..=31"),
-                    ));
+                    return Err(Error::invalid("due rule", format!("day {day} is not 1..=31")));
                 }
                 if !(1..=24).contains(&months_after) {
                     return Err(Error::invalid(
@@ -125,10 +119,7 @@ impl DueRule {
                 }
             }
             DueRule::DaysAfter { days } if days > 366 => {
-                return Err(Error::invalid(
-                    "due rule",
-                    format!("{days} days is more than a year"),
-                ));
+                return Err(Error::invalid("due rule", format!("{days} days is more than a year")));
             }
             DueRule::DaysAfter { .. } => {}
         }
@@ -158,17 +149,11 @@ impl DueRule {
 impl fmt::Display for DueRule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            DueRule::DayOfMonthAfter {
-                day,
-                months_after: 1,
-            } => {
+            DueRule::DayOfMonthAfter { day, months_after: 1 } => {
                 write!(f, "day {day} of the month after the period")
             }
             DueRule::DayOfMonthAfter { day, months_after } => {
-                write!(
-                    f,
-                    "day {day} of the {months_after}th month after the period"
-                )
+                write!(f, "day {day} of the {months_after}th month after the period")
             }
             DueRule::DaysAfter { days } => write!(f, "{days} days after the period"),
         }
@@ -244,15 +229,9 @@ impl Indicator {
     pub fn validate(&self) -> Result<()> {
         let code = self.code.trim();
         if code.is_empty() || code.chars().count() > MAX_CODE_LEN {
-            return Err(Error::invalid(
-                "code",
-                format!("must be 1..={MAX_CODE_LEN} characters"),
-            ));
+            return Err(Error::invalid("code", format!("must be 1..={MAX_CODE_LEN} characters")));
         }
-        if !code
-            .chars()
-            .all(|c| c.is_alphanumeric() || "-._/".contains(c))
-        {
+        if !code.chars().all(|c| c.is_alphanumeric() || "-._/".contains(c)) {
             return Err(Error::invalid(
                 "code",
                 format!("'{code}' may hold only letters, digits and - . _ /"),
@@ -263,10 +242,7 @@ impl Indicator {
         text::check_line("unit", &self.unit.name, text::MAX_NAME)?;
         if let Some(okei) = &self.unit.okei {
             if !(3..=4).contains(&okei.len()) || !okei.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(Error::invalid(
-                    "okei code",
-                    format!("'{okei}' is not 3 or 4 digits"),
-                ));
+                return Err(Error::invalid("okei code", format!("'{okei}' is not 3 or 4 digits")));
             }
         }
         text::check_text("methodology", &self.methodology, text::MAX_TEXT)?;
@@ -279,11 +255,7 @@ impl Indicator {
                 ));
             }
         }
-        if self
-            .plausibility
-            .max_change_percent
-            .is_some_and(|p| p <= Decimal::ZERO)
-        {
+        if self.plausibility.max_change_percent.is_some_and(|p| p <= Decimal::ZERO) {
             return Err(Error::invalid("max change percent", "must be positive"));
         }
         if let Some(first) = self.first_period {
@@ -319,18 +291,12 @@ pub struct CatalogRow {
 /// `decimal:2`. Every refused row is reported with its line number; nothing is
 /// returned unless every row is good.
 pub fn read_catalog_csv(input: impl Read) -> Result<Vec<CatalogRow>> {
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(input);
+    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(input);
     let headers = reader
         .headers()
         .map_err(|e| Error::invalid("catalog file", format!("unreadable header: {e}")))?
         .clone();
-    let column = |names: &[&str]| {
-        names
-            .iter()
-            .find_map(|n| headers.iter().position(|h| h == *n))
-    };
+    let column = |names: &[&str]| names.iter().find_map(|n| headers.iter().position(|h| h == *n));
     let required = |names: &[&str]| {
         column(names)
             .ok_or_else(|| Error::invalid("catalog file", format!("missing column '{}'", names[0])))
@@ -367,10 +333,7 @@ pub fn read_catalog_csv(input: impl Read) -> Result<Vec<CatalogRow>> {
         let get = |col: Option<usize>| col.and_then(|c| record.get(c)).filter(|v| !v.is_empty());
         let parse_row = || -> Result<CatalogRow> {
             let okei = get(okei_col).map(|s| format!("{:0>3}", s));
-            let unit = Unit {
-                name: get(Some(unit_col)).unwrap_or_default().to_string(),
-                okei,
-            };
+            let unit = Unit { name: get(Some(unit_col)).unwrap_or_default().to_string(), okei };
             let kind = match get(kind_col) {
                 Some(kind) => kind.parse()?,
                 None => default_kind(&unit),
@@ -401,8 +364,7 @@ pub fn read_catalog_csv(input: impl Read) -> Result<Vec<CatalogRow>> {
             };
             let first_period = get(first_period_col)
                 .map(|t| {
-                    t.parse::<Period>()
-                        .map_err(|e| Error::invalid("first_period", e.to_string()))
+                    t.parse::<Period>().map_err(|e| Error::invalid("first_period", e.to_string()))
                 })
                 .transpose()?;
             let indicator = Indicator {
@@ -423,10 +385,7 @@ pub fn read_catalog_csv(input: impl Read) -> Result<Vec<CatalogRow>> {
                 first_period,
             };
             indicator.validate()?;
-            Ok(CatalogRow {
-                indicator,
-                department_name: get(department_col).map(str::to_string),
-            })
+            Ok(CatalogRow { indicator, department_name: get(department_col).map(str::to_string) })
         };
         match parse_row() {
             Ok(row) => rows.push(row),
@@ -437,10 +396,7 @@ pub fn read_catalog_csv(input: impl Read) -> Result<Vec<CatalogRow>> {
     let mut codes = std::collections::HashSet::new();
     for row in &rows {
         if !codes.insert(row.indicator.code.clone()) {
-            errors.push(format!(
-                "code {} appears more than once",
-                row.indicator.code
-            ));
+            errors.push(format!("code {} appears more than once", row.indicator.code));
         }
     }
     if errors.is_empty() {
@@ -487,20 +443,14 @@ mod tests {
 
     #[test]
     fn yearly_due_date_is_first_of_april_next_year() {
-        let rule = DueRule::DayOfMonthAfter {
-            day: 1,
-            months_after: 4,
-        };
+        let rule = DueRule::DayOfMonthAfter { day: 1, months_after: 4 };
         let year: Period = "2025".parse().unwrap();
         assert_eq!(rule.nominal_due_date(year).to_string(), "2026-04-01");
     }
 
     #[test]
     fn day_past_month_end_means_last_day() {
-        let rule = DueRule::DayOfMonthAfter {
-            day: 31,
-            months_after: 1,
-        };
+        let rule = DueRule::DayOfMonthAfter { day: 31, months_after: 1 };
         let jan: Period = "2026-M01".parse().unwrap();
         assert_eq!(rule.nominal_due_date(jan).to_string(), "2026-02-28");
     }
@@ -510,16 +460,10 @@ mod tests {
         let file = include_str!("../../data/indicators-ru-municipal.csv");
         let rows = read_catalog_csv(file.as_bytes()).unwrap();
         assert_eq!(rows.len(), 75);
-        let births = rows
-            .iter()
-            .find(|r| r.indicator.code == "MR-1.1.1")
-            .unwrap();
+        let births = rows.iter().find(|r| r.indicator.code == "MR-1.1.1").unwrap();
         assert_eq!(births.indicator.kind, ValueKind::Integer);
         assert_eq!(births.indicator.unit.okei.as_deref(), Some("792"));
-        let plan = rows
-            .iter()
-            .find(|r| r.indicator.code == "Y48155057")
-            .unwrap();
+        let plan = rows.iter().find(|r| r.indicator.code == "Y48155057").unwrap();
         assert_eq!(plan.indicator.kind, ValueKind::YesNo);
     }
 
@@ -529,9 +473,6 @@ mod tests {
                     A1,S,Name,человек,792,monthly\n\
                     A2,S,Name,человек,792,weekly\n";
         let err = read_catalog_csv(file.as_bytes()).unwrap_err().to_string();
-        assert!(
-            err.contains("line 3") && err.contains("periodicity"),
-            "{err}"
-        );
+        assert!(err.contains("line 3") && err.contains("periodicity"), "{err}");
     }
 }

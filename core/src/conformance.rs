@@ -39,10 +39,7 @@ pub struct TestStore {
 impl TestStore {
     /// Wraps a store and the guard that keeps its resources alive.
     pub fn new(storage: Arc<dyn Storage>, guard: impl Any + Send) -> Self {
-        TestStore {
-            storage,
-            _guard: Box::new(guard),
-        }
+        TestStore { storage, _guard: Box::new(guard) }
     }
 }
 
@@ -79,16 +76,8 @@ fn audit(action: &str, key: &str, minutes: i64, actor: Option<&str>) -> NewAudit
 }
 
 async fn insert(store: &dyn Storage, records: Vec<StoredRecord>) -> Result<Vec<u64>> {
-    let writes = records
-        .into_iter()
-        .map(|r| put(r, Expected::Absent))
-        .collect();
-    store
-        .apply(ChangeSet {
-            writes,
-            audit: vec![],
-        })
-        .await
+    let writes = records.into_iter().map(|r| put(r, Expected::Absent)).collect();
+    store.apply(ChangeSet { writes, audit: vec![] }).await
 }
 
 fn keys(records: &[StoredRecord]) -> Vec<&str> {
@@ -112,20 +101,14 @@ pub async fn put_then_get_returns_the_record(store: Arc<dyn Storage>) -> Result<
         &[("period", "2026")],
     );
     insert(&*store, vec![written.clone()]).await?;
-    assert_eq!(
-        store.get(RecordKind::Value, "MR-1.1|2026").await?,
-        Some(written)
-    );
+    assert_eq!(store.get(RecordKind::Value, "MR-1.1|2026").await?, Some(written));
     Ok(())
 }
 
 /// Reading a key that was never written gives nothing, not an error.
 pub async fn missing_record_reads_as_none(store: Arc<dyn Storage>) -> Result<()> {
     assert_eq!(store.get(RecordKind::Indicator, "nope").await?, None);
-    assert!(store
-        .find(RecordKind::Value, "period", "2026")
-        .await?
-        .is_empty());
+    assert!(store.find(RecordKind::Value, "period", "2026").await?.is_empty());
     assert!(store.scan(RecordKind::Value, "").await?.is_empty());
     Ok(())
 }
@@ -143,26 +126,16 @@ pub async fn insert_over_existing_record_is_a_conflict(store: Arc<dyn Storage>) 
 /// A write that expects an old version gives a conflict: a stale write is never a
 /// silent overwrite.
 pub async fn stale_write_is_a_conflict(store: Arc<dyn Storage>) -> Result<()> {
-    insert(
-        &*store,
-        vec![record(RecordKind::Value, "X|2026", 1, "{}", &[])],
-    )
-    .await?;
+    insert(&*store, vec![record(RecordKind::Value, "X|2026", 1, "{}", &[])]).await?;
     let v2 = record(RecordKind::Value, "X|2026", 2, "{\"by\":\"first\"}", &[]);
     store
-        .apply(ChangeSet {
-            writes: vec![put(v2.clone(), Expected::Version(1))],
-            audit: vec![],
-        })
+        .apply(ChangeSet { writes: vec![put(v2.clone(), Expected::Version(1))], audit: vec![] })
         .await?;
 
     // A second writer that also read version 1.
     let stale = record(RecordKind::Value, "X|2026", 2, "{\"by\":\"second\"}", &[]);
     let result = store
-        .apply(ChangeSet {
-            writes: vec![put(stale, Expected::Version(1))],
-            audit: vec![],
-        })
+        .apply(ChangeSet { writes: vec![put(stale, Expected::Version(1))], audit: vec![] })
         .await;
     expect_conflict(result, "stale write");
     assert_eq!(store.get(RecordKind::Value, "X|2026").await?, Some(v2));
@@ -173,10 +146,7 @@ pub async fn stale_write_is_a_conflict(store: Arc<dyn Storage>) -> Result<()> {
 pub async fn update_of_missing_record_is_a_conflict(store: Arc<dyn Storage>) -> Result<()> {
     let ghost = record(RecordKind::Value, "ghost", 2, "{}", &[]);
     let result = store
-        .apply(ChangeSet {
-            writes: vec![put(ghost, Expected::Version(1))],
-            audit: vec![],
-        })
+        .apply(ChangeSet { writes: vec![put(ghost, Expected::Version(1))], audit: vec![] })
         .await;
     expect_conflict(result, "update of a missing record");
     assert_eq!(store.get(RecordKind::Value, "ghost").await?, None);
@@ -186,51 +156,26 @@ pub async fn update_of_missing_record_is_a_conflict(store: Arc<dyn Storage>) -> 
 /// When one write of a change set conflicts, none of its writes and none of its audit
 /// records are stored.
 pub async fn change_set_is_all_or_nothing(store: Arc<dyn Storage>) -> Result<()> {
-    insert(
-        &*store,
-        vec![record(
-            RecordKind::Value,
-            "B",
-            1,
-            "{}",
-            &[("period", "2026")],
-        )],
-    )
-    .await?;
+    insert(&*store, vec![record(RecordKind::Value, "B", 1, "{}", &[("period", "2026")])]).await?;
     let before_seq = store.last_audit_seq().await?;
 
     let changes = ChangeSet {
         writes: vec![
-            put(
-                record(RecordKind::Value, "A", 1, "{}", &[("period", "2026")]),
-                Expected::Absent,
-            ),
+            put(record(RecordKind::Value, "A", 1, "{}", &[("period", "2026")]), Expected::Absent),
             put(
                 record(RecordKind::Value, "B", 3, "{}", &[("period", "2027")]),
                 Expected::Version(2),
             ),
-            put(
-                record(RecordKind::Value, "C", 1, "{}", &[("period", "2026")]),
-                Expected::Absent,
-            ),
+            put(record(RecordKind::Value, "C", 1, "{}", &[("period", "2026")]), Expected::Absent),
         ],
         audit: vec![audit("value.save", "A", 0, Some("u1"))],
     };
-    expect_conflict(
-        store.apply(changes).await,
-        "change set with one stale write",
-    );
+    expect_conflict(store.apply(changes).await, "change set with one stale write");
 
     assert_eq!(store.get(RecordKind::Value, "A").await?, None);
     assert_eq!(store.get(RecordKind::Value, "C").await?, None);
-    assert_eq!(
-        store.get(RecordKind::Value, "B").await?.map(|r| r.version),
-        Some(1)
-    );
-    assert_eq!(
-        keys(&store.find(RecordKind::Value, "period", "2026").await?),
-        ["B"]
-    );
+    assert_eq!(store.get(RecordKind::Value, "B").await?.map(|r| r.version), Some(1));
+    assert_eq!(keys(&store.find(RecordKind::Value, "period", "2026").await?), ["B"]);
     assert_eq!(store.last_audit_seq().await?, before_seq);
     assert!(store.audit(&AuditQuery::default()).await?.is_empty());
     Ok(())
@@ -240,14 +185,8 @@ pub async fn change_set_is_all_or_nothing(store: Arc<dyn Storage>) -> Result<()>
 pub async fn change_set_writing_a_record_twice_is_refused(store: Arc<dyn Storage>) -> Result<()> {
     let changes = ChangeSet {
         writes: vec![
-            put(
-                record(RecordKind::Value, "A", 1, "{}", &[]),
-                Expected::Absent,
-            ),
-            put(
-                record(RecordKind::Value, "A", 1, "{}", &[]),
-                Expected::Absent,
-            ),
+            put(record(RecordKind::Value, "A", 1, "{}", &[]), Expected::Absent),
+            put(record(RecordKind::Value, "A", 1, "{}", &[]), Expected::Absent),
         ],
         audit: vec![],
     };
@@ -283,13 +222,7 @@ pub async fn find_returns_matching_records_in_key_order(store: Arc<dyn Storage>)
                 "{}",
                 &[("period", "2026-Q2"), ("status", "draft")],
             ),
-            record(
-                RecordKind::Revision,
-                "a|2026-Q1|1",
-                1,
-                "{}",
-                &[("period", "2026-Q1")],
-            ),
+            record(RecordKind::Revision, "a|2026-Q1|1", 1, "{}", &[("period", "2026-Q1")]),
         ],
     )
     .await?;
@@ -302,47 +235,19 @@ pub async fn find_returns_matching_records_in_key_order(store: Arc<dyn Storage>)
         ["b|2026-Q2", "c|2026-Q1"]
     );
     // An index value that is a prefix of another matches only itself.
-    assert!(store
-        .find(RecordKind::Value, "period", "2026-Q")
-        .await?
-        .is_empty());
-    assert!(store
-        .find(RecordKind::Value, "status", "2026-Q1")
-        .await?
-        .is_empty());
+    assert!(store.find(RecordKind::Value, "period", "2026-Q").await?.is_empty());
+    assert!(store.find(RecordKind::Value, "status", "2026-Q1").await?.is_empty());
     Ok(())
 }
 
 /// Overwriting a record replaces its index entries; the old ones no longer find it.
 pub async fn overwrite_replaces_index_entries(store: Arc<dyn Storage>) -> Result<()> {
-    insert(
-        &*store,
-        vec![record(
-            RecordKind::Value,
-            "k",
-            1,
-            "{}",
-            &[("status", "draft")],
-        )],
-    )
-    .await?;
-    let submitted = record(
-        RecordKind::Value,
-        "k",
-        2,
-        "{\"s\":1}",
-        &[("status", "submitted")],
-    );
+    insert(&*store, vec![record(RecordKind::Value, "k", 1, "{}", &[("status", "draft")])]).await?;
+    let submitted = record(RecordKind::Value, "k", 2, "{\"s\":1}", &[("status", "submitted")]);
     store
-        .apply(ChangeSet {
-            writes: vec![put(submitted, Expected::Version(1))],
-            audit: vec![],
-        })
+        .apply(ChangeSet { writes: vec![put(submitted, Expected::Version(1))], audit: vec![] })
         .await?;
-    assert!(store
-        .find(RecordKind::Value, "status", "draft")
-        .await?
-        .is_empty());
+    assert!(store.find(RecordKind::Value, "status", "draft").await?.is_empty());
     let found = store.find(RecordKind::Value, "status", "submitted").await?;
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].version, 2);
@@ -351,29 +256,14 @@ pub async fn overwrite_replaces_index_entries(store: Arc<dyn Storage>) -> Result
 
 /// A delete removes the record and its index entries; a stale delete is a conflict.
 pub async fn delete_removes_record_and_index(store: Arc<dyn Storage>) -> Result<()> {
-    insert(
-        &*store,
-        vec![record(
-            RecordKind::Session,
-            "s1",
-            1,
-            "{}",
-            &[("account", "a1")],
-        )],
-    )
-    .await?;
+    insert(&*store, vec![record(RecordKind::Session, "s1", 1, "{}", &[("account", "a1")])]).await?;
     let stale = Write::Delete {
         kind: RecordKind::Session,
         key: "s1".into(),
         expected: Expected::Version(7),
     };
     expect_conflict(
-        store
-            .apply(ChangeSet {
-                writes: vec![stale],
-                audit: vec![],
-            })
-            .await,
+        store.apply(ChangeSet { writes: vec![stale], audit: vec![] }).await,
         "stale delete",
     );
     assert!(store.get(RecordKind::Session, "s1").await?.is_some());
@@ -383,17 +273,9 @@ pub async fn delete_removes_record_and_index(store: Arc<dyn Storage>) -> Result<
         key: "s1".into(),
         expected: Expected::Version(1),
     };
-    store
-        .apply(ChangeSet {
-            writes: vec![delete],
-            audit: vec![],
-        })
-        .await?;
+    store.apply(ChangeSet { writes: vec![delete], audit: vec![] }).await?;
     assert_eq!(store.get(RecordKind::Session, "s1").await?, None);
-    assert!(store
-        .find(RecordKind::Session, "account", "a1")
-        .await?
-        .is_empty());
+    assert!(store.find(RecordKind::Session, "account", "a1").await?.is_empty());
     Ok(())
 }
 
@@ -410,15 +292,9 @@ pub async fn scan_lists_by_prefix_in_key_order(store: Arc<dyn Storage>) -> Resul
         ],
     )
     .await?;
-    assert_eq!(
-        keys(&store.scan(RecordKind::Value, "A|").await?),
-        ["A|2026-M01", "A|2026-M02"]
-    );
+    assert_eq!(keys(&store.scan(RecordKind::Value, "A|").await?), ["A|2026-M01", "A|2026-M02"]);
     assert_eq!(store.scan(RecordKind::Value, "").await?.len(), 4);
-    assert_eq!(
-        keys(&store.scan(RecordKind::Revision, "A|").await?),
-        ["A|2026-M01|00000001"]
-    );
+    assert_eq!(keys(&store.scan(RecordKind::Revision, "A|").await?), ["A|2026-M01|00000001"]);
     Ok(())
 }
 
@@ -427,35 +303,17 @@ pub async fn kinds_are_separate_key_spaces(store: Arc<dyn Storage>) -> Result<()
     insert(
         &*store,
         vec![
-            record(
-                RecordKind::Department,
-                "same",
-                1,
-                "{\"d\":1}",
-                &[("name", "x")],
-            ),
-            record(
-                RecordKind::Account,
-                "same",
-                1,
-                "{\"a\":1}",
-                &[("name", "x")],
-            ),
+            record(RecordKind::Department, "same", 1, "{\"d\":1}", &[("name", "x")]),
+            record(RecordKind::Account, "same", 1, "{\"a\":1}", &[("name", "x")]),
         ],
     )
     .await?;
     assert_eq!(
-        store
-            .get(RecordKind::Department, "same")
-            .await?
-            .map(|r| r.body),
+        store.get(RecordKind::Department, "same").await?.map(|r| r.body),
         Some("{\"d\":1}".into())
     );
     assert_eq!(
-        store
-            .get(RecordKind::Account, "same")
-            .await?
-            .map(|r| r.body),
+        store.get(RecordKind::Account, "same").await?.map(|r| r.body),
         Some("{\"a\":1}".into())
     );
     assert_eq!(store.find(RecordKind::Account, "name", "x").await?.len(), 1);
@@ -474,10 +332,8 @@ pub async fn get_many_keeps_the_order_asked(store: Arc<dyn Storage>) -> Result<(
     .await?;
     let asked = vec!["k3".to_string(), "k2".to_string(), "k1".to_string()];
     let found = store.get_many(RecordKind::Value, &asked).await?;
-    let found: Vec<Option<&str>> = found
-        .iter()
-        .map(|r| r.as_ref().map(|r| r.key.as_str()))
-        .collect();
+    let found: Vec<Option<&str>> =
+        found.iter().map(|r| r.as_ref().map(|r| r.key.as_str())).collect();
     assert_eq!(found, [Some("k3"), None, Some("k1")]);
     Ok(())
 }
@@ -488,10 +344,7 @@ pub async fn audit_sequence_numbers_are_consecutive(store: Arc<dyn Storage>) -> 
     assert_eq!(store.last_audit_seq().await?, 0);
     let first = store
         .apply(ChangeSet {
-            writes: vec![put(
-                record(RecordKind::Value, "A", 1, "{}", &[]),
-                Expected::Absent,
-            )],
+            writes: vec![put(record(RecordKind::Value, "A", 1, "{}", &[]), Expected::Absent)],
             audit: vec![
                 audit("value.save", "A", 0, Some("u1")),
                 audit("value.submit", "A", 1, Some("u1")),
@@ -500,10 +353,7 @@ pub async fn audit_sequence_numbers_are_consecutive(store: Arc<dyn Storage>) -> 
         .await?;
     assert_eq!(first, [1, 2]);
     let second = store
-        .apply(ChangeSet {
-            writes: vec![],
-            audit: vec![audit("export", "A", 2, Some("u2"))],
-        })
+        .apply(ChangeSet { writes: vec![], audit: vec![audit("export", "A", 2, Some("u2"))] })
         .await?;
     assert_eq!(second, [3]);
     assert_eq!(store.last_audit_seq().await?, 3);
@@ -525,36 +375,17 @@ pub async fn audit_query_filters_by_cursor_time_actor_and_record(
         audit("value.accept", "A", 30, Some("u3")),
         audit("system", "C", 40, None),
     ];
-    store
-        .apply(ChangeSet {
-            writes: vec![],
-            audit: entries,
-        })
-        .await?;
+    store.apply(ChangeSet { writes: vec![], audit: entries }).await?;
     let seqs = |records: Vec<crate::storage::AuditRecord>| {
         records.iter().map(|r| r.seq).collect::<Vec<_>>()
     };
 
     assert_eq!(
-        seqs(
-            store
-                .audit(&AuditQuery {
-                    after_seq: Some(3),
-                    ..Default::default()
-                })
-                .await?
-        ),
+        seqs(store.audit(&AuditQuery { after_seq: Some(3), ..Default::default() }).await?),
         [4, 5]
     );
     assert_eq!(
-        seqs(
-            store
-                .audit(&AuditQuery {
-                    actor: Some("u1".into()),
-                    ..Default::default()
-                })
-                .await?
-        ),
+        seqs(store.audit(&AuditQuery { actor: Some("u1".into()), ..Default::default() }).await?),
         [1, 3]
     );
     let base = Utc.with_ymd_and_hms(2026, 7, 1, 9, 0, 0).unwrap();
@@ -564,22 +395,12 @@ pub async fn audit_query_filters_by_cursor_time_actor_and_record(
         ..Default::default()
     };
     assert_eq!(seqs(store.audit(&window).await?), [2, 3]);
-    let about_a = AuditQuery {
-        kind: Some(RecordKind::Value),
-        key: Some("A".into()),
-        ..Default::default()
-    };
+    let about_a =
+        AuditQuery { kind: Some(RecordKind::Value), key: Some("A".into()), ..Default::default() };
     assert_eq!(seqs(store.audit(&about_a).await?), [1, 3, 4]);
-    let limited = AuditQuery {
-        key: Some("A".into()),
-        limit: Some(2),
-        ..Default::default()
-    };
+    let limited = AuditQuery { key: Some("A".into()), limit: Some(2), ..Default::default() };
     assert_eq!(seqs(store.audit(&limited).await?), [1, 3]);
-    let none = AuditQuery {
-        kind: Some(RecordKind::Account),
-        ..Default::default()
-    };
+    let none = AuditQuery { kind: Some(RecordKind::Account), ..Default::default() };
     assert!(store.audit(&none).await?.is_empty());
     Ok(())
 }
@@ -588,20 +409,12 @@ pub async fn audit_query_filters_by_cursor_time_actor_and_record(
 pub async fn unicode_and_large_bodies_round_trip(store: Arc<dyn Storage>) -> Result<()> {
     let big = format!("{{\"text\":\"{}\"}}", "Ёлка «ёж» — 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 ".repeat(4_000));
     let key = "МР/1.1 «x»|2026-M07";
-    let written = record(
-        RecordKind::Indicator,
-        key,
-        1,
-        &big,
-        &[("section", "Население и «демография»")],
-    );
+    let written =
+        record(RecordKind::Indicator, key, 1, &big, &[("section", "Население и «демография»")]);
     insert(&*store, vec![written.clone()]).await?;
     assert_eq!(store.get(RecordKind::Indicator, key).await?, Some(written));
     assert_eq!(
-        store
-            .find(RecordKind::Indicator, "section", "Население и «демография»")
-            .await?
-            .len(),
+        store.find(RecordKind::Indicator, "section", "Население и «демография»").await?.len(),
         1
     );
     Ok(())
@@ -610,21 +423,11 @@ pub async fn unicode_and_large_bodies_round_trip(store: Arc<dyn Storage>) -> Res
 /// Of several writers that read the same version, exactly one succeeds, even when
 /// their change sets are applied at the same time.
 pub async fn racing_writers_exactly_one_wins(store: Arc<dyn Storage>) -> Result<()> {
-    insert(
-        &*store,
-        vec![record(RecordKind::Value, "race", 1, "{}", &[])],
-    )
-    .await?;
+    insert(&*store, vec![record(RecordKind::Value, "race", 1, "{}", &[])]).await?;
     let attempts = (0..8).map(|i| {
         let store = store.clone();
         async move {
-            let next = record(
-                RecordKind::Value,
-                "race",
-                2,
-                &format!("{{\"writer\":{i}}}"),
-                &[],
-            );
+            let next = record(RecordKind::Value, "race", 2, &format!("{{\"writer\":{i}}}"), &[]);
             store
                 .apply(ChangeSet {
                     writes: vec![put(next, Expected::Version(1))],
@@ -635,19 +438,10 @@ pub async fn racing_writers_exactly_one_wins(store: Arc<dyn Storage>) -> Result<
     });
     let results = join_all(attempts.collect()).await;
     let wins = results.iter().filter(|r| r.is_ok()).count();
-    let conflicts = results
-        .iter()
-        .filter(|r| matches!(r, Err(Error::Conflict(_))))
-        .count();
+    let conflicts = results.iter().filter(|r| matches!(r, Err(Error::Conflict(_)))).count();
     assert_eq!((wins, conflicts), (1, 7), "{results:?}");
     assert_eq!(store.last_audit_seq().await?, 1);
-    assert_eq!(
-        store
-            .get(RecordKind::Value, "race")
-            .await?
-            .map(|r| r.version),
-        Some(2)
-    );
+    assert_eq!(store.get(RecordKind::Value, "race").await?.map(|r| r.version), Some(2));
     Ok(())
 }
 
@@ -675,10 +469,7 @@ async fn join_all<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
         }
         if all_done {
             Poll::Ready(
-                outputs
-                    .iter_mut()
-                    .map(|o| o.take().expect("every future finished"))
-                    .collect(),
+                outputs.iter_mut().map(|o| o.take().expect("every future finished")).collect(),
             )
         } else {
             Poll::Pending

@@ -23,10 +23,7 @@ pub struct ValueRef {
 impl ValueRef {
     /// The address of `indicator` for `period`.
     pub fn new(indicator: impl Into<String>, period: Period) -> Self {
-        ValueRef {
-            indicator: indicator.into(),
-            period,
-        }
+        ValueRef { indicator: indicator.into(), period }
     }
 }
 
@@ -136,22 +133,14 @@ impl Timeliness {
             Some((_, at)) if at < deadline_instant(due, tz) => Timeliness::OnTime,
             Some((_, at)) => match extended {
                 Some(until) if at < deadline_instant(until, tz) => Timeliness::Excused,
-                Some(until) => Timeliness::Late {
-                    days: days_late(at, until, tz),
-                },
-                None => Timeliness::Late {
-                    days: days_late(at, due, tz),
-                },
+                Some(until) => Timeliness::Late { days: days_late(at, until, tz) },
+                None => Timeliness::Late { days: days_late(at, due, tz) },
             },
             None if now < deadline_instant(due, tz) => Timeliness::NotYetDue,
             None => match extended {
                 Some(until) if now < deadline_instant(until, tz) => Timeliness::Excused,
-                Some(until) => Timeliness::Missing {
-                    days: days_late(now, until, tz),
-                },
-                None => Timeliness::Missing {
-                    days: days_late(now, due, tz),
-                },
+                Some(until) => Timeliness::Missing { days: days_late(now, until, tz) },
+                None => Timeliness::Missing { days: days_late(now, due, tz) },
             },
         }
     }

@@ -45,8 +45,7 @@ impl State {
     fn remove(&mut self, kind: RecordKind, key: &str) {
         if let Some(old) = self.records.remove(&(kind, key.to_string())) {
             for entry in old.index {
-                self.index
-                    .remove(&(kind, entry.name, entry.value, key.to_string()));
+                self.index.remove(&(kind, entry.name, entry.value, key.to_string()));
             }
         }
     }
@@ -85,10 +84,7 @@ impl Storage for MemoryStorage {
 
         for write in &changes.writes {
             let (kind, key) = write.target();
-            let current = state
-                .records
-                .get(&(kind, key.to_string()))
-                .map(|r| r.version);
+            let current = state.records.get(&(kind, key.to_string())).map(|r| r.version);
             let holds = match write.expected() {
                 Expected::Absent => current.is_none(),
                 Expected::Version(v) => current == Some(v),
@@ -110,9 +106,7 @@ impl Storage for MemoryStorage {
                             record.key.clone(),
                         ));
                     }
-                    state
-                        .records
-                        .insert((record.kind, record.key.clone()), record);
+                    state.records.insert((record.kind, record.key.clone()), record);
                 }
                 Write::Delete { kind, key, .. } => state.remove(kind, &key),
             }
@@ -130,12 +124,7 @@ impl Storage for MemoryStorage {
     async fn audit(&self, query: &AuditQuery) -> Result<Vec<AuditRecord>> {
         let state = self.lock();
         let start = query.after_seq.unwrap_or(0) as usize;
-        let matching = state
-            .audit
-            .iter()
-            .skip(start)
-            .filter(|r| query.matches(r))
-            .cloned();
+        let matching = state.audit.iter().skip(start).filter(|r| query.matches(r)).cloned();
         Ok(match query.limit {
             Some(limit) => matching.take(limit).collect(),
             None => matching.collect(),

@@ -114,17 +114,10 @@ impl Period {
         if index == 0 || index > periodicity.per_year() {
             return Err(Error::invalid(
                 "period",
-                format!(
-                    "a {periodicity} period index must be 1..={}",
-                    periodicity.per_year()
-                ),
+                format!("a {periodicity} period index must be 1..={}", periodicity.per_year()),
             ));
         }
-        Ok(Period {
-            year,
-            periodicity,
-            index,
-        })
+        Ok(Period { year, periodicity, index })
     }
 
     /// A month, 1-12.
@@ -170,49 +163,30 @@ impl Period {
 
     /// The last day of the period.
     pub fn last_day(&self) -> NaiveDate {
-        self.next()
-            .first_day()
-            .pred_opt()
-            .expect("a period's last day exists")
+        self.next().first_day().pred_opt().expect("a period's last day exists")
     }
 
     /// The period of the same periodicity that follows this one.
     pub fn next(&self) -> Period {
         if self.index == self.periodicity.per_year() {
-            Period {
-                year: self.year + 1,
-                index: 1,
-                ..*self
-            }
+            Period { year: self.year + 1, index: 1, ..*self }
         } else {
-            Period {
-                index: self.index + 1,
-                ..*self
-            }
+            Period { index: self.index + 1, ..*self }
         }
     }
 
     /// The period of the same periodicity that precedes this one.
     pub fn previous(&self) -> Period {
         if self.index == 1 {
-            Period {
-                year: self.year - 1,
-                index: self.periodicity.per_year(),
-                ..*self
-            }
+            Period { year: self.year - 1, index: self.periodicity.per_year(), ..*self }
         } else {
-            Period {
-                index: self.index - 1,
-                ..*self
-            }
+            Period { index: self.index - 1, ..*self }
         }
     }
 
     /// All periods of one periodicity in a year, in order.
     pub fn of_year(year: i32, periodicity: Periodicity) -> Result<Vec<Period>> {
-        (1..=periodicity.per_year())
-            .map(|i| Period::new(year, periodicity, i))
-            .collect()
+        (1..=periodicity.per_year()).map(|i| Period::new(year, periodicity, i)).collect()
     }
 
     /// The period of the given periodicity that contains `day`.
@@ -290,10 +264,7 @@ impl FromStr for Period {
         };
 
         Period::new(year, periodicity, index).map_err(|e| {
-            Error::invalid(
-                "period",
-                format!("'{s}' is not a period ({e}); {ACCEPTED_FORMS}"),
-            )
+            Error::invalid("period", format!("'{s}' is not a period ({e}); {ACCEPTED_FORMS}"))
         })
     }
 }
@@ -330,9 +301,8 @@ mod tests {
 
     #[test]
     fn bad_period_string_quotes_it_and_lists_accepted_forms() {
-        for text in [
-            "2026-7", "2026-M7", "2026-Q5", "2026-M13", "26-Q1", "Q3-2026", "", "2026-H0",
-        ] {
+        for text in ["2026-7", "2026-M7", "2026-Q5", "2026-M13", "26-Q1", "Q3-2026", "", "2026-H0"]
+        {
             let err = text.parse::<Period>().unwrap_err().to_string();
             assert!(err.contains(&format!("'{text}'")), "{err}");
             assert!(err.contains("2026-M07"), "{err}");
@@ -343,21 +313,12 @@ mod tests {
     #[test]
     fn first_and_last_days_cover_the_period() {
         let feb: Period = "2024-M02".parse().unwrap();
-        assert_eq!(
-            feb.last_day(),
-            NaiveDate::from_ymd_opt(2024, 2, 29).unwrap()
-        );
+        assert_eq!(feb.last_day(), NaiveDate::from_ymd_opt(2024, 2, 29).unwrap());
         let h2: Period = "2026-H2".parse().unwrap();
         assert_eq!(h2.first_day(), NaiveDate::from_ymd_opt(2026, 7, 1).unwrap());
-        assert_eq!(
-            h2.last_day(),
-            NaiveDate::from_ymd_opt(2026, 12, 31).unwrap()
-        );
+        assert_eq!(h2.last_day(), NaiveDate::from_ymd_opt(2026, 12, 31).unwrap());
         let year: Period = "2026".parse().unwrap();
-        assert_eq!(
-            year.last_day(),
-            NaiveDate::from_ymd_opt(2026, 12, 31).unwrap()
-        );
+        assert_eq!(year.last_day(), NaiveDate::from_ymd_opt(2026, 12, 31).unwrap());
     }
 
     #[test]
@@ -373,16 +334,9 @@ mod tests {
     fn periods_of_a_year_are_in_order() {
         let months = Period::of_year(2026, Periodicity::Monthly).unwrap();
         assert_eq!(months.len(), 12);
-        assert!(months
-            .windows(2)
-            .all(|w| w[0] < w[1] && w[0].next() == w[1]));
+        assert!(months.windows(2).all(|w| w[0] < w[1] && w[0].next() == w[1]));
         let day = NaiveDate::from_ymd_opt(2026, 8, 15).unwrap();
-        assert_eq!(
-            Period::containing(day, Periodicity::Quarterly)
-                .unwrap()
-                .to_string(),
-            "2026-Q3"
-        );
+        assert_eq!(Period::containing(day, Periodicity::Quarterly).unwrap().to_string(), "2026-Q3");
     }
 
     #[test]

@@ -43,10 +43,7 @@ pub fn decode<T: Record>(stored: StoredRecord) -> Result<Versioned<T>> {
     let record = serde_json::from_str(&stored.body).map_err(|e| {
         Error::storage(format!("{} {} is unreadable: {e}", stored.kind, stored.key))
     })?;
-    Ok(Versioned {
-        version: stored.version,
-        record,
-    })
+    Ok(Versioned { version: stored.version, record })
 }
 
 fn encode<T: Record>(record: &T, version: u64) -> Result<StoredRecord> {
@@ -79,20 +76,14 @@ impl Changes {
     /// Inserts a new record; a record already there is a conflict.
     pub fn insert<T: Record>(&mut self, record: &T) -> Result<&mut Self> {
         let record = encode(record, 1)?;
-        self.set.writes.push(Write::Put {
-            record,
-            expected: Expected::Absent,
-        });
+        self.set.writes.push(Write::Put { record, expected: Expected::Absent });
         Ok(self)
     }
 
     /// Overwrites a record read at `version`.
     pub fn update<T: Record>(&mut self, record: &T, version: u64) -> Result<&mut Self> {
         let record = encode(record, version + 1)?;
-        self.set.writes.push(Write::Put {
-            record,
-            expected: Expected::Version(version),
-        });
+        self.set.writes.push(Write::Put { record, expected: Expected::Version(version) });
         Ok(self)
     }
 
@@ -166,11 +157,8 @@ impl Record for Account {
         self.id.to_string()
     }
     fn index(&self) -> Vec<IndexEntry> {
-        let mut index: Vec<IndexEntry> = self
-            .roles
-            .iter()
-            .map(|r| IndexEntry::new("role", r.as_str()))
-            .collect();
+        let mut index: Vec<IndexEntry> =
+            self.roles.iter().map(|r| IndexEntry::new("role", r.as_str())).collect();
         if let Some(email) = &self.email {
             index.push(IndexEntry::new("email", email));
         }
@@ -229,10 +217,7 @@ impl Record for Value {
         }
         if let Some(first) = self.first_submitted_at {
             // By UTC month, so that "entered in a quarter" reads only that quarter's values.
-            index.push(IndexEntry::new(
-                "first_submitted",
-                first.format("%Y-%m").to_string(),
-            ));
+            index.push(IndexEntry::new("first_submitted", first.format("%Y-%m").to_string()));
         }
         index
     }
@@ -241,11 +226,7 @@ impl Record for Value {
 impl Record for Revision {
     const KIND: RecordKind = RecordKind::Revision;
     fn key(&self) -> String {
-        format!(
-            "{}|{:08}",
-            value_key(&self.indicator, self.period),
-            self.number
-        )
+        format!("{}|{:08}", value_key(&self.indicator, self.period), self.number)
     }
     fn index(&self) -> Vec<IndexEntry> {
         vec![IndexEntry::new("actor", self.actor.as_str())]

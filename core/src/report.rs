@@ -151,17 +151,8 @@ pub struct QuarterlyReport {
     pub violations: Vec<Violation>,
 }
 
-const COUNT_HEADERS: [&str; 9] = [
-    "due",
-    "on time",
-    "late",
-    "days late",
-    "missing",
-    "excused",
-    "n/a",
-    "returned",
-    "entered",
-];
+const COUNT_HEADERS: [&str; 9] =
+    ["due", "on time", "late", "days late", "missing", "excused", "n/a", "returned", "entered"];
 
 fn count_cells(c: &Counts) -> [String; 9] {
     [c.due, c.on_time, c.late]
@@ -169,22 +160,21 @@ fn count_cells(c: &Counts) -> [String; 9] {
         .into_iter()
         .chain([c.late_days.to_string()])
         .chain(
-            [
-                c.missing,
-                c.excused,
-                c.not_applicable,
-                c.returned,
-                c.entered,
-            ]
-            .map(|n| n.to_string()),
+            [c.missing, c.excused, c.not_applicable, c.returned, c.entered].map(|n| n.to_string()),
         )
         .collect::<Vec<_>>()
         .try_into()
         .expect("nine cells")
 }
 
-/// Lays rows out as an aligned text table, first column left, the rest right.
+/// Lays rows out as an aligned text table: numbers right, text left.
 fn text_table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let numeric: Vec<bool> = (0..header.len())
+        .map(|i| {
+            rows.iter()
+                .all(|row| row.get(i).is_some_and(|c| c.parse::<i64>().is_ok() || c.is_empty()))
+        })
+        .collect();
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {
@@ -198,10 +188,10 @@ fn text_table(header: &[&str], rows: &[Vec<String>]) -> String {
             .enumerate()
             .map(|(i, (cell, width))| {
                 let pad = " ".repeat(width - cell.chars().count());
-                if i == 0 {
-                    format!("{cell}{pad}")
-                } else {
+                if numeric[i] && i > 0 {
                     format!("{pad}{cell}")
+                } else {
+                    format!("{cell}{pad}")
                 }
             })
             .collect::<Vec<_>>()
@@ -209,13 +199,7 @@ fn text_table(header: &[&str], rows: &[Vec<String>]) -> String {
     };
     let mut out = line(header.iter().map(|h| h.to_string()).collect());
     out.push('\n');
-    out.push_str(
-        &widths
-            .iter()
-            .map(|w| "-".repeat(*w))
-            .collect::<Vec<_>>()
-            .join("  "),
-    );
+    out.push_str(&widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>().join("  "));
     out.push('\n');
     for row in rows {
         out.push_str(line(row.clone()).trim_end());
@@ -238,10 +222,7 @@ fn markdown_table(header: &[&str], rows: &[Vec<String>]) -> String {
     for row in rows {
         out.push_str(&format!(
             "| {} |\n",
-            row.iter()
-                .map(|c| escape(c))
-                .collect::<Vec<_>>()
-                .join(" | ")
+            row.iter().map(|c| escape(c)).collect::<Vec<_>>().join(" | ")
         ));
     }
     out
@@ -250,21 +231,12 @@ fn markdown_table(header: &[&str], rows: &[Vec<String>]) -> String {
 impl QuarterlyReport {
     fn line_rows(&self) -> (Vec<Vec<String>>, Vec<Vec<String>>) {
         let row = |name: &str, c: &Counts| {
-            std::iter::once(name.to_string())
-                .chain(count_cells(c))
-                .collect::<Vec<_>>()
+            std::iter::once(name.to_string()).chain(count_cells(c)).collect::<Vec<_>>()
         };
-        let mut departments: Vec<Vec<String>> = self
-            .departments
-            .iter()
-            .map(|d| row(&d.name, &d.counts))
-            .collect();
+        let mut departments: Vec<Vec<String>> =
+            self.departments.iter().map(|d| row(&d.name, &d.counts)).collect();
         departments.push(row("Всего / total", &self.totals));
-        let executors = self
-            .executors
-            .iter()
-            .map(|e| row(&e.name, &e.counts))
-            .collect();
+        let executors = self.executors.iter().map(|e| row(&e.name, &e.counts)).collect();
         (departments, executors)
     }
 
@@ -277,9 +249,8 @@ impl QuarterlyReport {
                     v.period.to_string(),
                     v.executors.join(", "),
                     v.due_date.to_string(),
-                    v.submitted_at.map_or("missing".into(), |t| {
-                        t.format("%Y-%m-%d %H:%M UTC").to_string()
-                    }),
+                    v.submitted_at
+                        .map_or("missing".into(), |t| t.format("%Y-%m-%d %H:%M UTC").to_string()),
                     v.days_late.to_string(),
                     v.notices
                         .iter()
@@ -311,11 +282,7 @@ impl QuarterlyReport {
         out.push_str("\nBy executor\n\n");
         header[0] = "executor";
         out.push_str(&text_table(&header, &executors));
-        let _ = write!(
-            out,
-            "\nViolations ({}), worst first\n\n",
-            self.violations.len()
-        );
+        let _ = write!(out, "\nViolations ({}), worst first\n\n", self.violations.len());
         out.push_str(&text_table(&VIOLATION_HEADERS, &self.violation_rows()));
         if !self.corrections.is_empty() {
             let _ = write!(
@@ -338,18 +305,11 @@ impl QuarterlyReport {
         out.push_str("\n### By executor\n\n");
         header[0] = "executor";
         out.push_str(&markdown_table(&header, &executors));
-        let _ = write!(
-            out,
-            "\n### Violations ({}), worst first\n\n",
-            self.violations.len()
-        );
+        let _ = write!(out, "\n### Violations ({}), worst first\n\n", self.violations.len());
         out.push_str(&markdown_table(&VIOLATION_HEADERS, &self.violation_rows()));
         if !self.corrections.is_empty() {
             out.push_str("\n### Corrections approved in the quarter\n\n");
-            out.push_str(&markdown_table(
-                &CORRECTION_HEADERS,
-                &self.correction_rows(),
-            ));
+            out.push_str(&markdown_table(&CORRECTION_HEADERS, &self.correction_rows()));
         }
         out
     }
@@ -392,15 +352,9 @@ impl QuarterlyReport {
         let _ = writer.write_record(header);
         let mut put = |scope: &str, id: Option<&Id>, name: &str, c: &Counts| {
             let numbers = [c.due, c.on_time, c.late].map(|n| n.to_string());
-            let rest = [
-                c.missing,
-                c.excused,
-                c.not_applicable,
-                c.not_yet_due,
-                c.returned,
-                c.entered,
-            ]
-            .map(|n| n.to_string());
+            let rest =
+                [c.missing, c.excused, c.not_applicable, c.not_yet_due, c.returned, c.entered]
+                    .map(|n| n.to_string());
             let mut row = vec![
                 scope.to_string(),
                 id.map(Id::to_string).unwrap_or_default(),
@@ -412,12 +366,7 @@ impl QuarterlyReport {
             let _ = writer.write_record(&row);
         };
         for line in &self.departments {
-            put(
-                "department",
-                line.department.as_ref(),
-                &line.name,
-                &line.counts,
-            );
+            put("department", line.department.as_ref(), &line.name, &line.counts);
         }
         for line in &self.executors {
             put("executor", line.account.as_ref(), &line.name, &line.counts);
@@ -465,13 +414,6 @@ impl QuarterlyReport {
     }
 }
 
-const VIOLATION_HEADERS: [&str; 7] = [
-    "indicator",
-    "period",
-    "executor",
-    "due",
-    "submitted",
-    "days late",
-    "delay notice",
-];
+const VIOLATION_HEADERS: [&str; 7] =
+    ["indicator", "period", "executor", "due", "submitted", "days late", "delay notice"];
 const CORRECTION_HEADERS: [&str; 6] = ["indicator", "period", "old", "new", "reason", "approved"];

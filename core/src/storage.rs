@@ -144,10 +144,7 @@ pub struct IndexEntry {
 impl IndexEntry {
     /// An entry of index `name` with `value`.
     pub fn new(name: impl Into<String>, value: impl Into<String>) -> Self {
-        IndexEntry {
-            name: name.into(),
-            value: value.into(),
-        }
+        IndexEntry { name: name.into(), value: value.into() }
     }
 }
 
@@ -268,9 +265,7 @@ impl ChangeSet {
         for write in &self.writes {
             let (kind, key) = write.target();
             if !seen.insert((kind, key)) {
-                return Err(Error::storage(format!(
-                    "change set writes {kind} {key} twice"
-                )));
+                return Err(Error::storage(format!("change set writes {kind} {key} twice")));
             }
         }
         Ok(())
@@ -304,10 +299,7 @@ impl AuditQuery {
         self.after_seq.is_none_or(|s| record.seq > s)
             && self.from.is_none_or(|t| e.at >= t)
             && self.to.is_none_or(|t| e.at < t)
-            && self
-                .actor
-                .as_ref()
-                .is_none_or(|a| e.actor.as_ref() == Some(a))
+            && self.actor.as_ref().is_none_or(|a| e.actor.as_ref() == Some(a))
             && self.kind.is_none_or(|k| e.kind == k)
             && self.key.as_ref().is_none_or(|k| &e.key == k)
     }

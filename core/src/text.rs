@@ -15,10 +15,7 @@ pub fn check_line(field: &str, text: &str, max: usize) -> Result<()> {
     }
     check_length(field, text, max)?;
     if text.chars().any(char::is_control) {
-        return Err(Error::invalid(
-            field,
-            "must not contain control characters or line breaks",
-        ));
+        return Err(Error::invalid(field, "must not contain control characters or line breaks"));
     }
     Ok(())
 }
@@ -27,10 +24,7 @@ pub fn check_line(field: &str, text: &str, max: usize) -> Result<()> {
 /// other than line breaks and tabs.
 pub fn check_text(field: &str, text: &str, max: usize) -> Result<()> {
     check_length(field, text, max)?;
-    if text
-        .chars()
-        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-    {
+    if text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
         return Err(Error::invalid(field, "must not contain control characters"));
     }
     Ok(())
@@ -47,10 +41,7 @@ pub fn check_reason(field: &str, text: &str) -> Result<()> {
 fn check_length(field: &str, text: &str, max: usize) -> Result<()> {
     let length = text.chars().count();
     if length > max {
-        return Err(Error::invalid(
-            field,
-            format!("{length} characters, at most {max} allowed"),
-        ));
+        return Err(Error::invalid(field, format!("{length} characters, at most {max} allowed")));
     }
     Ok(())
 }

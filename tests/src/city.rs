@@ -53,10 +53,7 @@ pub struct City {
 }
 
 fn order(number: &str, date: &str) -> AppointmentOrder {
-    AppointmentOrder {
-        number: number.into(),
-        date: date.parse().expect("test date"),
-    }
+    AppointmentOrder { number: number.into(), date: date.parse().expect("test date") }
 }
 
 /// An indicator definition for tests.
@@ -70,10 +67,7 @@ pub fn indicator(
         code: code.into(),
         name: format!("Показатель {code}"),
         section: "Образование".into(),
-        unit: Unit {
-            name: "человек".into(),
-            okei: Some("792".into()),
-        },
+        unit: Unit { name: "человек".into(), okei: Some("792".into()) },
         kind,
         periodicity,
         due: DueRule::default(),
@@ -92,9 +86,7 @@ impl City {
 
     /// Builds the city with its own settings.
     pub async fn build_with(storage: Arc<dyn Storage>, settings: Settings) -> City {
-        let clock = Arc::new(ManualClock::new(
-            Utc.with_ymd_and_hms(2026, 7, 1, 9, 0, 0).unwrap(),
-        ));
+        let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 7, 1, 9, 0, 0).unwrap()));
         let passport = Passport::with_settings(storage, clock.clone(), settings);
 
         let setup = passport
@@ -105,14 +97,9 @@ impl City {
             )
             .await
             .expect("bootstrap");
-        passport
-            .set_password(&setup, PASSWORD)
-            .await
-            .expect("admin password");
-        let admin_token = passport
-            .login("admin@city.example", PASSWORD)
-            .await
-            .expect("admin login");
+        passport.set_password(&setup, PASSWORD).await.expect("admin password");
+        let admin_token =
+            passport.login("admin@city.example", PASSWORD).await.expect("admin login");
         let admin = Person {
             id: passport.whoami(&admin_token).await.expect("whoami").id,
             email: "admin@city.example".into(),
@@ -120,20 +107,12 @@ impl City {
         };
 
         let education = passport
-            .create_department(
-                &admin.token,
-                "управление образования",
-                DepartmentKind::Department,
-            )
+            .create_department(&admin.token, "управление образования", DepartmentKind::Department)
             .await
             .expect("department")
             .id;
         let housing = passport
-            .create_department(
-                &admin.token,
-                "жилищное управление",
-                DepartmentKind::Department,
-            )
+            .create_department(&admin.token, "жилищное управление", DepartmentKind::Department)
             .await
             .expect("department")
             .id;
@@ -141,21 +120,9 @@ impl City {
         let mut city_people = Vec::new();
         for (email, roles, department) in [
             ("chief@city.example", vec![Role::ChiefOfStaff], None),
-            (
-                "head@city.example",
-                vec![Role::DepartmentHead],
-                Some(education.clone()),
-            ),
-            (
-                "executor@city.example",
-                vec![Role::Executor],
-                Some(education.clone()),
-            ),
-            (
-                "other@city.example",
-                vec![Role::Executor],
-                Some(education.clone()),
-            ),
+            ("head@city.example", vec![Role::DepartmentHead], Some(education.clone())),
+            ("executor@city.example", vec![Role::Executor], Some(education.clone())),
+            ("other@city.example", vec![Role::Executor], Some(education.clone())),
             ("controller@city.example", vec![Role::Controller], None),
             ("viewer@city.example", vec![Role::Viewer], None),
         ] {
@@ -164,34 +131,17 @@ impl City {
         let [chief, head, executor, other_executor, controller, viewer]: [Person; 6] =
             city_people.try_into().expect("six people");
 
-        let mut edu1 = indicator(
-            "EDU-1",
-            ValueKind::Integer,
-            Periodicity::Monthly,
-            &education,
-        );
+        let mut edu1 = indicator("EDU-1", ValueKind::Integer, Periodicity::Monthly, &education);
         edu1.plausibility = Plausibility {
             min: Some(Decimal::ZERO),
             max: Some(Decimal::from(100_000)),
             max_change_percent: Some(Decimal::from(20)),
         };
-        let edu2 = indicator(
-            "EDU-2",
-            ValueKind::Decimal { places: 1 },
-            Periodicity::Monthly,
-            &education,
-        );
-        let house1 = indicator(
-            "HOUSE-1",
-            ValueKind::Integer,
-            Periodicity::Monthly,
-            &housing,
-        );
+        let edu2 =
+            indicator("EDU-2", ValueKind::Decimal { places: 1 }, Periodicity::Monthly, &education);
+        let house1 = indicator("HOUSE-1", ValueKind::Integer, Periodicity::Monthly, &housing);
         for definition in [edu1, edu2, house1] {
-            passport
-                .define_indicator(&chief.token, definition)
-                .await
-                .expect("indicator");
+            passport.define_indicator(&chief.token, definition).await.expect("indicator");
         }
         for code in ["EDU-1", "EDU-2"] {
             passport
@@ -231,15 +181,8 @@ impl City {
             order: order("10-к", "2026-01-15"),
         };
         let (id, setup) = passport.create_account(admin, new).await.expect("account");
-        passport
-            .set_password(&setup, PASSWORD)
-            .await
-            .expect("password");
+        passport.set_password(&setup, PASSWORD).await.expect("password");
         let token = passport.login(email, PASSWORD).await.expect("login");
-        Person {
-            id,
-            email: email.into(),
-            token,
-        }
+        Person { id, email: email.into(), token }
     }
 }

@@ -41,6 +41,7 @@ macro_rules! scenarios {
             department_head_assigns_only_in_own_department,
             shipped_catalog_loads_and_loading_twice_changes_nothing,
             wrong_period_for_the_indicator_is_refused,
+            concurrent_reviews_and_resubmissions_lose_no_update,
         );
         $crate::__scenario_tests!(
             $fresh;

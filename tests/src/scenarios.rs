@@ -28,30 +28,21 @@ fn assert_denied<T: std::fmt::Debug>(result: Result<T, Error>) {
 /// Submits a value of EDU-1 for the period as the executor.
 async fn submitted(city: &City, value: &str) {
     let p = &city.passport;
-    p.save_draft(&city.executor.token, "EDU-1", july(), text(value))
-        .await
-        .expect("draft");
-    p.submit(&city.executor.token, "EDU-1", july())
-        .await
-        .expect("submit");
+    p.save_draft(&city.executor.token, "EDU-1", july(), text(value)).await.expect("draft");
+    p.submit(&city.executor.token, "EDU-1", july()).await.expect("submit");
 }
 
 /// Every call needs a live session: a made-up token gets nothing.
 pub async fn no_anonymous_access(storage: Arc<dyn Storage>) {
     let city = City::build(storage).await;
     let stranger = Secret::generate();
-    assert!(matches!(
-        city.passport.catalog(&stranger).await,
-        Err(Error::Unauthenticated)
-    ));
+    assert!(matches!(city.passport.catalog(&stranger).await, Err(Error::Unauthenticated)));
     assert!(matches!(
         city.passport.period_passport(&stranger, july()).await,
         Err(Error::Unauthenticated)
     ));
     assert!(matches!(
-        city.passport
-            .save_draft(&stranger, "EDU-1", july(), text("1"))
-            .await,
+        city.passport.save_draft(&stranger, "EDU-1", july(), text("1")).await,
         Err(Error::Unauthenticated)
     ));
 }
@@ -63,19 +54,11 @@ pub async fn returned_value_can_be_resubmitted(storage: Arc<dyn Storage>) {
     submitted(&city, "120").await;
 
     let returned = p
-        .return_value(
-            &city.controller.token,
-            "EDU-1",
-            july(),
-            "число не сходится с формой 1-ДОУ",
-        )
+        .return_value(&city.controller.token, "EDU-1", july(), "число не сходится с формой 1-ДОУ")
         .await
         .unwrap();
     assert_eq!(returned.status, ValueStatus::Returned);
-    assert_eq!(
-        returned.return_reason.as_deref(),
-        Some("число не сходится с формой 1-ДОУ")
-    );
+    assert_eq!(returned.return_reason.as_deref(), Some("число не сходится с формой 1-ДОУ"));
 
     // A returned value cannot be accepted until it is resubmitted.
     assert!(matches!(
@@ -83,22 +66,14 @@ pub async fn returned_value_can_be_resubmitted(storage: Arc<dyn Storage>) {
         Err(Error::WrongState(_))
     ));
 
-    p.save_draft(&city.executor.token, "EDU-1", july(), text("121"))
-        .await
-        .unwrap();
-    let resubmitted = p
-        .submit(&city.executor.token, "EDU-1", july())
-        .await
-        .unwrap();
+    p.save_draft(&city.executor.token, "EDU-1", july(), text("121")).await.unwrap();
+    let resubmitted = p.submit(&city.executor.token, "EDU-1", july()).await.unwrap();
     assert_eq!(resubmitted.status, ValueStatus::Submitted);
     assert_eq!(resubmitted.times_returned, 1);
     let first = resubmitted.first_submitted_at.unwrap();
     assert!(first <= resubmitted.submitted_at.unwrap());
 
-    let accepted = p
-        .accept(&city.controller.token, "EDU-1", july())
-        .await
-        .unwrap();
+    let accepted = p.accept(&city.controller.token, "EDU-1", july()).await.unwrap();
     assert_eq!(accepted.status, ValueStatus::Accepted);
     assert_eq!(accepted.entry.amount().unwrap().to_string(), "121");
     assert_eq!(accepted.first_submitted_at, Some(first));
@@ -117,30 +92,17 @@ pub async fn nobody_accepts_their_own_submission(storage: Arc<dyn Storage>) {
         Some(city.education.clone()),
     )
     .await;
-    p.assign_executor(&city.head.token, &both.id, "EDU-2", city_order())
-        .await
-        .unwrap();
-    p.save_draft(&both.token, "EDU-2", july(), text("5,5"))
-        .await
-        .unwrap();
+    p.assign_executor(&city.head.token, &both.id, "EDU-2", city_order()).await.unwrap();
+    p.save_draft(&both.token, "EDU-2", july(), text("5,5")).await.unwrap();
     p.submit(&both.token, "EDU-2", july()).await.unwrap();
 
     assert_denied(p.accept(&both.token, "EDU-2", july()).await);
-    assert_denied(
-        p.return_value(&both.token, "EDU-2", july(), "сам себе")
-            .await,
-    );
+    assert_denied(p.return_value(&both.token, "EDU-2", july(), "сам себе").await);
     assert_eq!(
-        p.value(&city.viewer.token, "EDU-2", july())
-            .await
-            .unwrap()
-            .unwrap()
-            .status,
+        p.value(&city.viewer.token, "EDU-2", july()).await.unwrap().unwrap().status,
         ValueStatus::Submitted
     );
-    p.accept(&city.controller.token, "EDU-2", july())
-        .await
-        .unwrap();
+    p.accept(&city.controller.token, "EDU-2", july()).await.unwrap();
 }
 
 fn city_order() -> citypassport_core::AppointmentOrder {
@@ -155,9 +117,7 @@ fn city_order() -> citypassport_core::AppointmentOrder {
 pub async fn deactivated_account_session_stops_working_at_once(storage: Arc<dyn Storage>) {
     let city = City::build(storage).await;
     let p = &city.passport;
-    p.save_draft(&city.executor.token, "EDU-1", july(), text("7"))
-        .await
-        .unwrap();
+    p.save_draft(&city.executor.token, "EDU-1", july(), text("7")).await.unwrap();
     let second_session = p.login(&city.executor.email, PASSWORD).await.unwrap();
 
     p.deactivate_account(&city.admin.token, &city.executor.id, "уволен, приказ 99-к")
@@ -166,35 +126,19 @@ pub async fn deactivated_account_session_stops_working_at_once(storage: Arc<dyn 
 
     for token in [&city.executor.token, &second_session] {
         assert!(matches!(p.whoami(token).await, Err(Error::Unauthenticated)));
-        assert!(matches!(
-            p.submit(token, "EDU-1", july()).await,
-            Err(Error::Unauthenticated)
-        ));
+        assert!(matches!(p.submit(token, "EDU-1", july()).await, Err(Error::Unauthenticated)));
     }
-    assert!(matches!(
-        p.login(&city.executor.email, PASSWORD).await,
-        Err(Error::LoginFailed)
-    ));
+    assert!(matches!(p.login(&city.executor.email, PASSWORD).await, Err(Error::LoginFailed)));
 
     let accounts = p.accounts(&city.admin.token).await.unwrap();
     let gone = accounts.iter().find(|a| a.id == city.executor.id).unwrap();
     assert!(!gone.active && gone.email.is_none() && !gone.has_password);
     assert_eq!(gone.full_name, "Сотрудник executor@city.example");
-    let history = p
-        .value_history(&city.viewer.token, "EDU-1", july())
-        .await
-        .unwrap();
+    let history = p.value_history(&city.viewer.token, "EDU-1", july()).await.unwrap();
     assert_eq!(history[0].actor, city.executor.id);
 
     // The e-mail is free again for a new account of the same person.
-    City::person(
-        p,
-        &city.admin.token,
-        &city.executor.email,
-        vec![Role::Executor],
-        None,
-    )
-    .await;
+    City::person(p, &city.admin.token, &city.executor.email, vec![Role::Executor], None).await;
 }
 
 /// Two controllers reviewing the same value at once: one wins, the other gets a
@@ -221,27 +165,13 @@ pub async fn stale_write_is_a_conflict_never_a_silent_overwrite(storage: Arc<dyn
     assert_eq!(wins, 1, "{a:?} / {b:?}");
     for result in [&a.as_ref().map(|_| ()), &b.as_ref().map(|_| ())] {
         if let Err(e) = result {
-            assert!(
-                matches!(e, Error::Conflict(_) | Error::WrongState(_)),
-                "{e:?}"
-            );
+            assert!(matches!(e, Error::Conflict(_) | Error::WrongState(_)), "{e:?}");
         }
     }
-    let stored = p
-        .value(&city.viewer.token, "EDU-1", july())
-        .await
-        .unwrap()
-        .unwrap();
-    let winner = if a.is_ok() {
-        ValueStatus::Accepted
-    } else {
-        ValueStatus::Returned
-    };
+    let stored = p.value(&city.viewer.token, "EDU-1", july()).await.unwrap().unwrap();
+    let winner = if a.is_ok() { ValueStatus::Accepted } else { ValueStatus::Returned };
     assert_eq!(stored.status, winner);
-    let history = p
-        .value_history(&city.viewer.token, "EDU-1", july())
-        .await
-        .unwrap();
+    let history = p.value_history(&city.viewer.token, "EDU-1", july()).await.unwrap();
     assert_eq!(history.len(), 3, "save, submit and exactly one review");
 }
 
@@ -249,27 +179,11 @@ pub async fn stale_write_is_a_conflict_never_a_silent_overwrite(storage: Arc<dyn
 pub async fn executor_enters_only_assigned_indicators(storage: Arc<dyn Storage>) {
     let city = City::build(storage).await;
     let p = &city.passport;
-    assert_denied(
-        p.save_draft(&city.executor.token, "HOUSE-1", july(), text("1"))
-            .await,
-    );
-    assert_denied(
-        p.save_draft(&city.other_executor.token, "EDU-1", july(), text("1"))
-            .await,
-    );
-    assert_denied(
-        p.save_draft(&city.controller.token, "EDU-1", july(), text("1"))
-            .await,
-    );
-    assert_denied(
-        p.save_draft(&city.viewer.token, "EDU-1", july(), text("1"))
-            .await,
-    );
-    assert!(p
-        .value(&city.viewer.token, "HOUSE-1", july())
-        .await
-        .unwrap()
-        .is_none());
+    assert_denied(p.save_draft(&city.executor.token, "HOUSE-1", july(), text("1")).await);
+    assert_denied(p.save_draft(&city.other_executor.token, "EDU-1", july(), text("1")).await);
+    assert_denied(p.save_draft(&city.controller.token, "EDU-1", july(), text("1")).await);
+    assert_denied(p.save_draft(&city.viewer.token, "EDU-1", july(), text("1")).await);
+    assert!(p.value(&city.viewer.token, "HOUSE-1", july()).await.unwrap().is_none());
 }
 
 /// An assignment counts from the date of its appointment order.
@@ -280,20 +194,14 @@ pub async fn assignment_is_in_force_from_the_order_date(storage: Arc<dyn Storage
         number: "30-к".into(),
         date: "2026-07-10".parse().unwrap(),
     };
-    p.assign_executor(&city.head.token, &city.other_executor.id, "EDU-2", later)
-        .await
-        .unwrap();
-    let err = p
-        .save_draft(&city.other_executor.token, "EDU-2", july(), text("1"))
-        .await
-        .unwrap_err();
+    p.assign_executor(&city.head.token, &city.other_executor.id, "EDU-2", later).await.unwrap();
+    let err =
+        p.save_draft(&city.other_executor.token, "EDU-2", july(), text("1")).await.unwrap_err();
     assert!(err.to_string().contains("2026-07-10"), "{err}");
 
     city.clock.advance(Duration::days(9));
     let token = p.login(&city.other_executor.email, PASSWORD).await.unwrap();
-    p.save_draft(&token, "EDU-2", july(), text("1"))
-        .await
-        .unwrap();
+    p.save_draft(&token, "EDU-2", july(), text("1")).await.unwrap();
 }
 
 /// The administrator keeps accounts and never touches data.
@@ -302,29 +210,18 @@ pub async fn administrator_cannot_enter_or_review_values(storage: Arc<dyn Storag
     let p = &city.passport;
     submitted(&city, "10").await;
     assert_denied(p.accept(&city.admin.token, "EDU-1", july()).await);
-    assert_denied(
-        p.save_draft(&city.admin.token, "EDU-2", july(), text("1"))
-            .await,
-    );
+    assert_denied(p.save_draft(&city.admin.token, "EDU-2", july(), text("1")).await);
     assert_denied(p.period_passport(&city.admin.token, july()).await);
 
     let mixed = citypassport_core::NewAccount {
         email: "mixed@city.example".into(),
         full_name: "Смешанный".into(),
         department: None,
-        roles: [Role::Administrator, Role::Controller]
-            .into_iter()
-            .collect(),
+        roles: [Role::Administrator, Role::Controller].into_iter().collect(),
         order: city_order(),
     };
-    let err = p
-        .create_account(&city.admin.token, mixed)
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(&err, Error::Invalid { field, .. } if field == "roles"),
-        "{err:?}"
-    );
+    let err = p.create_account(&city.admin.token, mixed).await.unwrap_err();
+    assert!(matches!(&err, Error::Invalid { field, .. } if field == "roles"), "{err:?}");
 }
 
 /// Nobody can learn which e-mails have accounts from the login's answer.
@@ -332,10 +229,7 @@ pub async fn unknown_email_and_wrong_password_give_the_same_error(storage: Arc<d
     let city = City::build(storage).await;
     let p = &city.passport;
     let unknown = p.login("nobody@city.example", PASSWORD).await.unwrap_err();
-    let wrong = p
-        .login(&city.viewer.email, "not the password at all")
-        .await
-        .unwrap_err();
+    let wrong = p.login(&city.viewer.email, "not the password at all").await.unwrap_err();
     assert_eq!(unknown.to_string(), wrong.to_string());
     assert!(matches!(unknown, Error::LoginFailed));
     // E-mail is trimmed and case-insensitive.
@@ -348,15 +242,9 @@ pub async fn repeated_failures_lock_the_login_for_a_while(storage: Arc<dyn Stora
     let p = &city.passport;
     for email in [city.viewer.email.as_str(), "ghost@city.example"] {
         for _ in 0..5 {
-            assert!(matches!(
-                p.login(email, "wrong password!").await,
-                Err(Error::LoginFailed)
-            ));
+            assert!(matches!(p.login(email, "wrong password!").await, Err(Error::LoginFailed)));
         }
-        assert!(matches!(
-            p.login(email, PASSWORD).await,
-            Err(Error::LockedOut)
-        ));
+        assert!(matches!(p.login(email, PASSWORD).await, Err(Error::LockedOut)));
     }
     city.clock.advance(Duration::minutes(16));
     p.login(&city.viewer.email, PASSWORD).await.unwrap();
@@ -367,12 +255,8 @@ pub async fn session_expires(storage: Arc<dyn Storage>) {
     let city = City::build(storage).await;
     let p = &city.passport;
     p.whoami(&city.viewer.token).await.unwrap();
-    city.clock
-        .advance(Duration::hours(12) + Duration::seconds(1));
-    assert!(matches!(
-        p.whoami(&city.viewer.token).await,
-        Err(Error::Unauthenticated)
-    ));
+    city.clock.advance(Duration::hours(12) + Duration::seconds(1));
+    assert!(matches!(p.whoami(&city.viewer.token).await, Err(Error::Unauthenticated)));
 }
 
 /// A setup token sets a password once.
@@ -387,22 +271,11 @@ pub async fn setup_token_works_once(storage: Arc<dyn Storage>) {
         order: city_order(),
     };
     let (_, setup) = p.create_account(&city.admin.token, new).await.unwrap();
-    assert!(matches!(
-        p.set_password(&setup, "short").await,
-        Err(Error::Invalid { .. })
-    ));
+    assert!(matches!(p.set_password(&setup, "short").await, Err(Error::Invalid { .. })));
     p.set_password(&setup, "first password 123").await.unwrap();
-    let again = p
-        .set_password(&setup, "second password 123")
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(&again, Error::Invalid { field, .. } if field == "setup token"),
-        "{again:?}"
-    );
-    p.login("new@city.example", "first password 123")
-        .await
-        .unwrap();
+    let again = p.set_password(&setup, "second password 123").await.unwrap_err();
+    assert!(matches!(&again, Error::Invalid { field, .. } if field == "setup token"), "{again:?}");
+    p.login("new@city.example", "first password 123").await.unwrap();
 }
 
 /// Changing a password ends the person's other sessions.
@@ -410,48 +283,24 @@ pub async fn password_change_revokes_other_sessions(storage: Arc<dyn Storage>) {
     let city = City::build(storage).await;
     let p = &city.passport;
     let other = p.login(&city.viewer.email, PASSWORD).await.unwrap();
-    p.change_password(&city.viewer.token, PASSWORD, "a brand new password")
-        .await
-        .unwrap();
-    assert!(matches!(
-        p.whoami(&other).await,
-        Err(Error::Unauthenticated)
-    ));
+    p.change_password(&city.viewer.token, PASSWORD, "a brand new password").await.unwrap();
+    assert!(matches!(p.whoami(&other).await, Err(Error::Unauthenticated)));
     p.whoami(&city.viewer.token).await.unwrap();
-    p.login(&city.viewer.email, "a brand new password")
-        .await
-        .unwrap();
+    p.login(&city.viewer.email, "a brand new password").await.unwrap();
 }
 
 /// "12,5" is read as 12.5; "н/д" is refused with an error that names the field.
 pub async fn comma_decimal_is_accepted_and_other_text_refused(storage: Arc<dyn Storage>) {
     let city = City::build(storage).await;
     let p = &city.passport;
-    let value = p
-        .save_draft(&city.executor.token, "EDU-2", july(), text("12,5"))
-        .await
-        .unwrap();
+    let value = p.save_draft(&city.executor.token, "EDU-2", july(), text("12,5")).await.unwrap();
     assert_eq!(value.entry.amount().unwrap().to_string(), "12.5");
     for bad in ["н/д", "12.5.1", "двенадцать"] {
-        let err = p
-            .save_draft(&city.executor.token, "EDU-2", july(), text(bad))
-            .await
-            .unwrap_err();
-        assert!(
-            matches!(&err, Error::Invalid { field, .. } if field == "value"),
-            "{bad}: {err:?}"
-        );
+        let err = p.save_draft(&city.executor.token, "EDU-2", july(), text(bad)).await.unwrap_err();
+        assert!(matches!(&err, Error::Invalid { field, .. } if field == "value"), "{bad}: {err:?}");
     }
-    let kept = p
-        .value(&city.viewer.token, "EDU-2", july())
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(
-        kept.entry.amount().unwrap().to_string(),
-        "12.5",
-        "a refused entry changes nothing"
-    );
+    let kept = p.value(&city.viewer.token, "EDU-2", july()).await.unwrap().unwrap();
+    assert_eq!(kept.entry.amount().unwrap().to_string(), "12.5", "a refused entry changes nothing");
 }
 
 /// A value with more places than the indicator allows, or a fraction for a whole
@@ -459,19 +308,9 @@ pub async fn comma_decimal_is_accepted_and_other_text_refused(storage: Arc<dyn S
 pub async fn value_that_does_not_fit_the_kind_is_refused(storage: Arc<dyn Storage>) {
     let city = City::build(storage).await;
     let p = &city.passport;
-    assert!(p
-        .save_draft(&city.executor.token, "EDU-1", july(), text("10,5"))
-        .await
-        .is_err());
-    assert!(p
-        .save_draft(&city.executor.token, "EDU-2", july(), text("10,55"))
-        .await
-        .is_err());
-    assert!(p
-        .value(&city.viewer.token, "EDU-1", july())
-        .await
-        .unwrap()
-        .is_none());
+    assert!(p.save_draft(&city.executor.token, "EDU-1", july(), text("10,5")).await.is_err());
+    assert!(p.save_draft(&city.executor.token, "EDU-2", july(), text("10,55")).await.is_err());
+    assert!(p.value(&city.viewer.token, "EDU-1", july()).await.unwrap().is_none());
 }
 
 /// "Not applicable" needs a reason and differs from zero and from missing.
@@ -479,12 +318,7 @@ pub async fn not_applicable_is_a_state_of_its_own(storage: Arc<dyn Storage>) {
     let city = City::build(storage).await;
     let p = &city.passport;
     assert!(p
-        .save_draft(
-            &city.executor.token,
-            "EDU-2",
-            july(),
-            ValueInput::NotApplicable(" ".into())
-        )
+        .save_draft(&city.executor.token, "EDU-2", july(), ValueInput::NotApplicable(" ".into()))
         .await
         .is_err());
     let value = p
@@ -498,12 +332,8 @@ pub async fn not_applicable_is_a_state_of_its_own(storage: Arc<dyn Storage>) {
         .unwrap();
     assert_eq!(value.entry.amount(), None);
     assert_eq!(value.entry.to_string(), "not applicable");
-    p.submit(&city.executor.token, "EDU-2", july())
-        .await
-        .unwrap();
-    p.accept(&city.controller.token, "EDU-2", july())
-        .await
-        .unwrap();
+    p.submit(&city.executor.token, "EDU-2", july()).await.unwrap();
+    p.accept(&city.controller.token, "EDU-2", july()).await.unwrap();
     let rows = p.period_passport(&city.viewer.token, july()).await.unwrap();
     let row = rows.iter().find(|r| r.indicator.code == "EDU-2").unwrap();
     assert_eq!(row.status_label(), "accepted");
@@ -520,44 +350,18 @@ pub async fn every_change_keeps_a_revision(storage: Arc<dyn Storage>) {
     let city = City::build(storage).await;
     let p = &city.passport;
     submitted(&city, "100").await;
-    p.return_value(&city.controller.token, "EDU-1", july(), "опечатка")
-        .await
-        .unwrap();
-    p.save_draft(&city.executor.token, "EDU-1", july(), text("110"))
-        .await
-        .unwrap();
-    p.submit(&city.executor.token, "EDU-1", july())
-        .await
-        .unwrap();
-    p.accept(&city.controller.token, "EDU-1", july())
-        .await
-        .unwrap();
+    p.return_value(&city.controller.token, "EDU-1", july(), "опечатка").await.unwrap();
+    p.save_draft(&city.executor.token, "EDU-1", july(), text("110")).await.unwrap();
+    p.submit(&city.executor.token, "EDU-1", july()).await.unwrap();
+    p.accept(&city.controller.token, "EDU-1", july()).await.unwrap();
 
-    let history = p
-        .value_history(&city.viewer.token, "EDU-1", july())
-        .await
-        .unwrap();
+    let history = p.value_history(&city.viewer.token, "EDU-1", july()).await.unwrap();
     let actions: Vec<&str> = history.iter().map(|r| r.action.as_str()).collect();
-    assert_eq!(
-        actions,
-        ["save", "submit", "return", "save", "submit", "accept"]
-    );
-    assert_eq!(
-        history.iter().map(|r| r.number).collect::<Vec<_>>(),
-        [1, 2, 3, 4, 5, 6]
-    );
+    assert_eq!(actions, ["save", "submit", "return", "save", "submit", "accept"]);
+    assert_eq!(history.iter().map(|r| r.number).collect::<Vec<_>>(), [1, 2, 3, 4, 5, 6]);
     assert_eq!(history[2].reason.as_deref(), Some("опечатка"));
     assert_eq!(history[2].actor, city.controller.id);
-    assert_eq!(
-        history[3]
-            .old
-            .as_ref()
-            .unwrap()
-            .amount()
-            .unwrap()
-            .to_string(),
-        "100"
-    );
+    assert_eq!(history[3].old.as_ref().unwrap().amount().unwrap().to_string(), "100");
     assert_eq!(history[3].new.amount().unwrap().to_string(), "110");
 }
 
@@ -565,22 +369,11 @@ pub async fn every_change_keeps_a_revision(storage: Arc<dyn Storage>) {
 pub async fn hard_plausibility_rule_refuses_the_value(storage: Arc<dyn Storage>) {
     let city = City::build(storage).await;
     let p = &city.passport;
-    let err = p
-        .save_draft(&city.executor.token, "EDU-1", july(), text("-1"))
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(&err, Error::Implausible { rule, .. } if rule == "minimum"),
-        "{err:?}"
-    );
-    let err = p
-        .save_draft(&city.executor.token, "EDU-1", july(), text("100001"))
-        .await
-        .unwrap_err();
-    assert!(
-        err.to_string().contains("maximum") && err.to_string().contains("EDU-1"),
-        "{err}"
-    );
+    let err = p.save_draft(&city.executor.token, "EDU-1", july(), text("-1")).await.unwrap_err();
+    assert!(matches!(&err, Error::Implausible { rule, .. } if rule == "minimum"), "{err:?}");
+    let err =
+        p.save_draft(&city.executor.token, "EDU-1", july(), text("100001")).await.unwrap_err();
+    assert!(err.to_string().contains("maximum") && err.to_string().contains("EDU-1"), "{err}");
 }
 
 /// A soft rule accepts the value but flags it for the controller.
@@ -588,27 +381,17 @@ pub async fn soft_plausibility_rule_flags_the_value(storage: Arc<dyn Storage>) {
     let city = City::build(storage).await;
     let p = &city.passport;
     let may = july().previous();
-    p.save_draft(&city.executor.token, "EDU-1", may, text("100"))
-        .await
-        .unwrap();
-    let calm = p
-        .save_draft(&city.executor.token, "EDU-1", july(), text("115"))
-        .await
-        .unwrap();
+    p.save_draft(&city.executor.token, "EDU-1", may, text("100")).await.unwrap();
+    let calm = p.save_draft(&city.executor.token, "EDU-1", july(), text("115")).await.unwrap();
     assert!(calm.flags.is_empty());
-    let jump = p
-        .save_draft(&city.executor.token, "EDU-1", july(), text("150"))
-        .await
-        .unwrap();
+    let jump = p.save_draft(&city.executor.token, "EDU-1", july(), text("150")).await.unwrap();
     assert_eq!(jump.flags.len(), 1);
     assert!(
         jump.flags[0].contains("50") && jump.flags[0].contains(&may.to_string()),
         "{:?}",
         jump.flags
     );
-    p.submit(&city.executor.token, "EDU-1", july())
-        .await
-        .unwrap();
+    p.submit(&city.executor.token, "EDU-1", july()).await.unwrap();
     let queue = p.values_to_review(&city.controller.token).await.unwrap();
     assert_eq!(queue.len(), 1);
     assert_eq!(queue[0].flags, jump.flags);
@@ -621,23 +404,12 @@ pub async fn viewer_reads_every_value_with_its_status_and_changes_nothing(
     let city = City::build(storage).await;
     let p = &city.passport;
     submitted(&city, "42").await;
-    p.save_draft(&city.executor.token, "EDU-2", july(), text("3,5"))
-        .await
-        .unwrap();
+    p.save_draft(&city.executor.token, "EDU-2", july(), text("3,5")).await.unwrap();
 
     let rows = p.period_passport(&city.viewer.token, july()).await.unwrap();
-    let statuses: Vec<(&str, &str)> = rows
-        .iter()
-        .map(|r| (r.indicator.code.as_str(), r.status_label()))
-        .collect();
-    assert_eq!(
-        statuses,
-        [
-            ("EDU-1", "submitted"),
-            ("EDU-2", "draft"),
-            ("HOUSE-1", "not entered")
-        ]
-    );
+    let statuses: Vec<(&str, &str)> =
+        rows.iter().map(|r| (r.indicator.code.as_str(), r.status_label())).collect();
+    assert_eq!(statuses, [("EDU-1", "submitted"), ("EDU-2", "draft"), ("HOUSE-1", "not entered")]);
     let table = citypassport_core::render_table(&rows);
     assert!(
         table.contains("EDU-1") && table.contains("42") && table.contains("not entered"),
@@ -645,10 +417,7 @@ pub async fn viewer_reads_every_value_with_its_status_and_changes_nothing(
     );
 
     assert_denied(p.accept(&city.viewer.token, "EDU-1", july()).await);
-    assert_denied(
-        p.save_draft(&city.viewer.token, "EDU-2", july(), text("1"))
-            .await,
-    );
+    assert_denied(p.save_draft(&city.viewer.token, "EDU-2", july(), text("1")).await);
     assert_denied(
         p.define_indicator(
             &city.viewer.token,
@@ -669,19 +438,11 @@ pub async fn every_state_change_is_audited_in_the_same_write(storage: Arc<dyn St
     let p = &city.passport;
     let before = storage.last_audit_seq().await.unwrap();
     submitted(&city, "100").await;
-    p.accept(&city.controller.token, "EDU-1", july())
-        .await
-        .unwrap();
+    p.accept(&city.controller.token, "EDU-1", july()).await.unwrap();
     // A refused change leaves no trace.
-    let _ = p
-        .save_draft(&city.executor.token, "EDU-1", july(), text("1"))
-        .await
-        .unwrap_err();
+    let _ = p.save_draft(&city.executor.token, "EDU-1", july(), text("1")).await.unwrap_err();
 
-    let query = AuditQuery {
-        after_seq: Some(before),
-        ..Default::default()
-    };
+    let query = AuditQuery { after_seq: Some(before), ..Default::default() };
     let records = p.audit_log(&city.controller.token, &query).await.unwrap();
     let actions: Vec<&str> = records.iter().map(|r| r.entry.action.as_str()).collect();
     assert_eq!(actions, ["value.save", "value.submit", "value.accept"]);
@@ -694,13 +455,7 @@ pub async fn every_state_change_is_audited_in_the_same_write(storage: Arc<dyn St
         after_seq: Some(before),
         ..Default::default()
     };
-    assert_eq!(
-        p.audit_log(&city.chief.token, &by_actor)
-            .await
-            .unwrap()
-            .len(),
-        2
-    );
+    assert_eq!(p.audit_log(&city.chief.token, &by_actor).await.unwrap().len(), 2);
     assert_denied(p.audit_log(&city.viewer.token, &query).await);
     assert_denied(p.audit_log(&city.executor.token, &query).await);
 }
@@ -711,35 +466,20 @@ pub async fn bulk_reads_are_recorded_in_the_audit_log(storage: Arc<dyn Storage>)
     let p = &city.passport;
     let before = storage.last_audit_seq().await.unwrap();
     p.period_passport(&city.viewer.token, july()).await.unwrap();
-    p.indicator_series(
-        &city.viewer.token,
-        "EDU-1",
-        "2026-M01".parse().unwrap(),
-        july(),
-    )
-    .await
-    .unwrap();
+    p.indicator_series(&city.viewer.token, "EDU-1", "2026-M01".parse().unwrap(), july())
+        .await
+        .unwrap();
     let records = p
         .audit_log(
             &city.controller.token,
-            &AuditQuery {
-                after_seq: Some(before),
-                ..Default::default()
-            },
+            &AuditQuery { after_seq: Some(before), ..Default::default() },
         )
         .await
         .unwrap();
-    let actions: Vec<(&str, &str)> = records
-        .iter()
-        .map(|r| (r.entry.action.as_str(), r.entry.key.as_str()))
-        .collect();
-    assert_eq!(
-        actions,
-        [("export.period", "2026-M06"), ("export.series", "EDU-1")]
-    );
-    assert!(records
-        .iter()
-        .all(|r| r.entry.actor.as_ref() == Some(&city.viewer.id)));
+    let actions: Vec<(&str, &str)> =
+        records.iter().map(|r| (r.entry.action.as_str(), r.entry.key.as_str())).collect();
+    assert_eq!(actions, [("export.period", "2026-M06"), ("export.series", "EDU-1")]);
+    assert!(records.iter().all(|r| r.entry.actor.as_ref() == Some(&city.viewer.id)));
 }
 
 /// A department head appoints executors only to their own department's indicators.
@@ -747,43 +487,21 @@ pub async fn department_head_assigns_only_in_own_department(storage: Arc<dyn Sto
     let city = City::build(storage).await;
     let p = &city.passport;
     assert_denied(
-        p.assign_executor(
-            &city.head.token,
-            &city.other_executor.id,
-            "HOUSE-1",
-            city_order(),
-        )
-        .await,
+        p.assign_executor(&city.head.token, &city.other_executor.id, "HOUSE-1", city_order()).await,
     );
     assert_denied(
-        p.assign_executor(
-            &city.controller.token,
-            &city.other_executor.id,
-            "EDU-2",
-            city_order(),
-        )
-        .await,
+        p.assign_executor(&city.controller.token, &city.other_executor.id, "EDU-2", city_order())
+            .await,
     );
     let err = p
         .assign_executor(&city.head.token, &city.viewer.id, "EDU-2", city_order())
         .await
         .unwrap_err();
-    assert!(
-        matches!(&err, Error::Invalid { field, .. } if field == "executor"),
-        "{err:?}"
-    );
-    p.assign_executor(
-        &city.admin.token,
-        &city.other_executor.id,
-        "HOUSE-1",
-        city_order(),
-    )
-    .await
-    .unwrap();
-    let assigned = p
-        .assignments_of_indicator(&city.viewer.token, "HOUSE-1")
+    assert!(matches!(&err, Error::Invalid { field, .. } if field == "executor"), "{err:?}");
+    p.assign_executor(&city.admin.token, &city.other_executor.id, "HOUSE-1", city_order())
         .await
         .unwrap();
+    let assigned = p.assignments_of_indicator(&city.viewer.token, "HOUSE-1").await.unwrap();
     assert_eq!(assigned.len(), 1);
     assert_eq!(assigned[0].order.number, "20-к");
 }
@@ -793,26 +511,15 @@ pub async fn shipped_catalog_loads_and_loading_twice_changes_nothing(storage: Ar
     let city = City::build(storage).await;
     let p = &city.passport;
     let file = include_str!("../../data/indicators-ru-municipal.csv");
-    let by_section = [("Население".to_string(), city.housing.clone())]
-        .into_iter()
-        .collect();
-    let first = p
-        .load_catalog_csv(&city.chief.token, file.as_bytes(), &by_section)
-        .await
-        .unwrap();
+    let by_section = [("Население".to_string(), city.housing.clone())].into_iter().collect();
+    let first = p.load_catalog_csv(&city.chief.token, file.as_bytes(), &by_section).await.unwrap();
     assert_eq!(first.added, 75);
-    let again = p
-        .load_catalog_csv(&city.chief.token, file.as_bytes(), &by_section)
-        .await
-        .unwrap();
+    let again = p.load_catalog_csv(&city.chief.token, file.as_bytes(), &by_section).await.unwrap();
     assert_eq!((again.added, again.unchanged), (0, 75));
     let births = p.indicator(&city.viewer.token, "MR-1.1.1").await.unwrap();
     assert_eq!(births.department.as_ref(), Some(&city.housing));
     assert_eq!(p.catalog(&city.viewer.token).await.unwrap().len(), 78);
-    assert_denied(
-        p.load_catalog_csv(&city.head.token, file.as_bytes(), &by_section)
-            .await,
-    );
+    assert_denied(p.load_catalog_csv(&city.head.token, file.as_bytes(), &by_section).await);
 }
 
 /// A quarter's period for a monthly indicator is refused, naming the field.
@@ -820,21 +527,105 @@ pub async fn wrong_period_for_the_indicator_is_refused(storage: Arc<dyn Storage>
     let city = City::build(storage).await;
     let p = &city.passport;
     let err = p
-        .save_draft(
-            &city.executor.token,
-            "EDU-1",
-            "2026-Q2".parse().unwrap(),
-            text("1"),
-        )
+        .save_draft(&city.executor.token, "EDU-1", "2026-Q2".parse().unwrap(), text("1"))
         .await
         .unwrap_err();
-    assert!(
-        matches!(&err, Error::Invalid { field, .. } if field == "period"),
-        "{err:?}"
-    );
-    assert!("2026-6"
-        .parse::<Period>()
-        .unwrap_err()
-        .to_string()
-        .contains("2026-M07"));
+    assert!(matches!(&err, Error::Invalid { field, .. } if field == "period"), "{err:?}");
+    assert!("2026-6".parse::<Period>().unwrap_err().to_string().contains("2026-M07"));
+}
+
+/// Many reviewers and the executor working the same values at once: every operation
+/// either takes effect or fails with a conflict or a changed state; none is lost, and
+/// each value's history and the audit log agree one to one.
+pub async fn concurrent_reviews_and_resubmissions_lose_no_update(storage: Arc<dyn Storage>) {
+    let city = City::build(storage).await;
+    let p = &city.passport;
+    let mut reviewers = vec![city.controller.token.clone()];
+    for n in 0..3 {
+        let email = format!("reviewer{n}@city.example");
+        reviewers.push(
+            City::person(p, &city.admin.token, &email, vec![Role::Controller], None).await.token,
+        );
+    }
+    let codes = ["EDU-1", "EDU-2"];
+    for code in codes {
+        p.save_draft(&city.executor.token, code, july(), text("10")).await.unwrap();
+        p.submit(&city.executor.token, code, july()).await.unwrap();
+    }
+
+    let mut tasks = Vec::new();
+    for (n, token) in reviewers.into_iter().enumerate() {
+        let p = p.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut done = 0;
+            for round in 0..12 {
+                let code = codes[(n + round) % 2];
+                let result = if (n + round) % 3 == 0 {
+                    p.accept(&token, code, july()).await.map(|_| ())
+                } else {
+                    p.return_value(&token, code, july(), "перепроверить").await.map(|_| ())
+                };
+                match result {
+                    Ok(()) => done += 1,
+                    Err(Error::Conflict(_) | Error::WrongState(_)) => {}
+                    Err(e) => panic!("unexpected error: {e:?}"),
+                }
+            }
+            done
+        }));
+    }
+    let executor = {
+        let p = p.clone();
+        let token = city.executor.token.clone();
+        tokio::spawn(async move {
+            let mut done = 0;
+            for round in 0..30 {
+                let code = codes[round % 2];
+                let value = match p.value(&token, code, july()).await.unwrap() {
+                    Some(value) if value.status == ValueStatus::Returned => value,
+                    _ => continue,
+                };
+                let fixed =
+                    (value.entry.amount().unwrap() + rust_decimal::Decimal::ONE).to_string();
+                for step in [
+                    p.save_draft(&token, code, july(), ValueInput::Text(fixed)).await.map(|_| ()),
+                    p.submit(&token, code, july()).await.map(|_| ()),
+                ] {
+                    match step {
+                        Ok(()) => done += 1,
+                        Err(Error::Conflict(_) | Error::WrongState(_)) => {}
+                        Err(e) => panic!("unexpected error: {e:?}"),
+                    }
+                }
+            }
+            done
+        })
+    };
+    let mut succeeded = executor.await.unwrap();
+    for task in tasks {
+        succeeded += task.await.unwrap();
+    }
+
+    let mut revisions = 0;
+    for code in codes {
+        let history = p.value_history(&city.viewer.token, code, july()).await.unwrap();
+        let numbers: Vec<u32> = history.iter().map(|r| r.number).collect();
+        assert_eq!(numbers, (1..=history.len() as u32).collect::<Vec<_>>(), "no gap, no overwrite");
+        let current = p.value(&city.viewer.token, code, july()).await.unwrap().unwrap();
+        assert_eq!(current.revisions as usize, history.len());
+        assert_eq!(current.status, history.last().unwrap().new_status);
+        let about = AuditQuery {
+            kind: Some(citypassport_core::storage::RecordKind::Value),
+            key: Some(format!("{code}|{}", july())),
+            ..Default::default()
+        };
+        let audited = p.audit_log(&city.controller.token, &about).await.unwrap();
+        let actions: Vec<String> = audited.iter().map(|r| r.entry.action.clone()).collect();
+        let expected: Vec<String> =
+            history.iter().map(|r| format!("value.{}", r.action.as_str())).collect();
+        assert_eq!(actions, expected, "the audit log tells the same story as the history");
+        revisions += history.len();
+    }
+    // Two drafts and two submissions came before the race.
+    assert_eq!(revisions, succeeded + 4);
 }

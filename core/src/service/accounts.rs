@@ -35,10 +35,7 @@ fn check_roles(roles: &BTreeSet<Role>) -> Result<()> {
 }
 
 fn email_claim(email: &str, holder: &Id) -> Claim {
-    Claim {
-        name: format!("email/{}", email_digest(email)),
-        holder: Some(holder.clone()),
-    }
+    Claim { name: format!("email/{}", email_digest(email)), holder: Some(holder.clone()) }
 }
 
 impl Passport {
@@ -64,10 +61,7 @@ impl Passport {
         };
         let mut changes = Changes::new();
         // Two bootstraps racing on an empty store: only one may insert this claim.
-        changes.insert(&Claim {
-            name: "bootstrap".into(),
-            holder: None,
-        })?;
+        changes.insert(&Claim { name: "bootstrap".into(), holder: None })?;
         let (id, token) = self.stage_account(&mut changes, None, new).await?;
         self.apply(changes).await?;
         info!(account = %id, "first administrator created");
@@ -90,10 +84,7 @@ impl Passport {
             }
         }
         if !self.find::<Account>("email", &email).await?.is_empty() {
-            return Err(Error::AlreadyExists {
-                kind: "account",
-                id: "with this e-mail".into(),
-            });
+            return Err(Error::AlreadyExists { kind: "account", id: "with this e-mail".into() });
         }
 
         let token = Secret::generate();
@@ -134,14 +125,11 @@ impl Passport {
         let actor = self.authenticate(token).await?;
         actor.require(Permission::ManageAccounts)?;
         let mut changes = Changes::new();
-        let (id, setup) = self
-            .stage_account(&mut changes, Some(actor.id()), new)
-            .await?;
+        let (id, setup) = self.stage_account(&mut changes, Some(actor.id()), new).await?;
         self.apply(changes).await.map_err(|e| match e {
-            Error::Conflict(_) => Error::AlreadyExists {
-                kind: "account",
-                id: "with this e-mail".into(),
-            },
+            Error::Conflict(_) => {
+                Error::AlreadyExists { kind: "account", id: "with this e-mail".into() }
+            }
             other => other,
         })?;
         info!(account = %id, by = %actor.id(), "account created");
@@ -159,9 +147,7 @@ impl Passport {
         actor.require(Permission::ManageAccounts)?;
         let target = self.account(account).await?;
         if !target.record.active {
-            return Err(Error::WrongState(format!(
-                "account {account} is deactivated"
-            )));
+            return Err(Error::WrongState(format!("account {account} is deactivated")));
         }
         let setup = Secret::generate();
         let mut updated = target.record.clone();
@@ -205,8 +191,7 @@ impl Passport {
         updated.setup_token_expires = None;
         let mut changes = Changes::new();
         changes.update(&updated, target.version)?;
-        self.stage_revoke_sessions(&mut changes, &account.id)
-            .await?;
+        self.stage_revoke_sessions(&mut changes, &account.id).await?;
         changes.audit(self.audit_entry(
             Some(&account.id),
             "account.set_password",
@@ -233,29 +218,18 @@ impl Passport {
         };
         let throttle_key = email_digest(&email);
         let throttle = self.get::<LoginThrottle>(&throttle_key).await?;
-        if throttle
-            .as_ref()
-            .and_then(|t| t.record.locked_until)
-            .is_some_and(|t| t > self.now())
-        {
+        if throttle.as_ref().and_then(|t| t.record.locked_until).is_some_and(|t| t > self.now()) {
             return Err(Error::LockedOut);
         }
 
-        let account = self
-            .find::<Account>("email", &email)
-            .await?
-            .pop()
-            .filter(|a| a.record.active);
-        let hash = account
-            .as_ref()
-            .and_then(|a| a.record.password_hash.as_deref());
+        let account =
+            self.find::<Account>("email", &email).await?.pop().filter(|a| a.record.active);
+        let hash = account.as_ref().and_then(|a| a.record.password_hash.as_deref());
         if !verify_password(password, hash) {
             self.count_failure(throttle_key, throttle).await?;
             return Err(Error::LoginFailed);
         }
-        let account = account
-            .expect("a verified password belongs to an account")
-            .record;
+        let account = account.expect("a verified password belongs to an account").record;
 
         let token = Secret::generate();
         let session = Session {
@@ -286,14 +260,11 @@ impl Passport {
         key: String,
         throttle: Option<Versioned<LoginThrottle>>,
     ) -> Result<()> {
-        let mut record = throttle
-            .as_ref()
-            .map(|t| t.record.clone())
-            .unwrap_or(LoginThrottle {
-                email_hash: key,
-                failures: 0,
-                locked_until: None,
-            });
+        let mut record = throttle.as_ref().map(|t| t.record.clone()).unwrap_or(LoginThrottle {
+            email_hash: key,
+            failures: 0,
+            locked_until: None,
+        });
         if record.locked_until.is_some() {
             // The previous lock has run out: count afresh.
             record.failures = 0;
@@ -316,10 +287,7 @@ impl Passport {
     /// Ends a session.
     pub async fn logout(&self, token: &SessionToken) -> Result<()> {
         let actor = self.authenticate(token).await?;
-        let session = self
-            .get::<Session>(&token.digest())
-            .await?
-            .ok_or(Error::Unauthenticated)?;
+        let session = self.get::<Session>(&token.digest()).await?.ok_or(Error::Unauthenticated)?;
         let mut changes = Changes::new();
         changes.delete(&session.record, session.version);
         changes.audit(self.audit_entry(
@@ -379,15 +347,11 @@ impl Passport {
         actor.require(Permission::ManageAccounts)?;
         text::check_reason("reason", reason)?;
         if actor.id() == account {
-            return Err(Error::denied(
-                "an administrator cannot deactivate their own account",
-            ));
+            return Err(Error::denied("an administrator cannot deactivate their own account"));
         }
         let target = self.account(account).await?;
         if !target.record.active {
-            return Err(Error::WrongState(format!(
-                "account {account} is already deactivated"
-            )));
+            return Err(Error::WrongState(format!("account {account} is already deactivated")));
         }
 
         let before = target.record.summary();
@@ -403,17 +367,12 @@ impl Passport {
         changes.update(&updated, target.version)?;
         if let Some(email) = old_email {
             let claim = email_claim(&email, account);
-            if let Some(stored) = self
-                .get::<Claim>(&crate::records::Record::key(&claim))
-                .await?
-            {
+            if let Some(stored) = self.get::<Claim>(&crate::records::Record::key(&claim)).await? {
                 changes.delete(&stored.record, stored.version);
             }
         }
         self.stage_revoke_sessions(&mut changes, account).await?;
-        for assignment in self
-            .find::<crate::value::Assignment>("account", account.as_str())
-            .await?
+        for assignment in self.find::<crate::value::Assignment>("account", account.as_str()).await?
         {
             if assignment.record.ended_at.is_none() {
                 let mut ended = assignment.record.clone();

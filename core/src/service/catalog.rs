@@ -39,16 +39,9 @@ impl Passport {
         text::check_line("department name", name, text::MAX_NAME)?;
         let name = name.trim();
         if !self.find::<Department>("name", name).await?.is_empty() {
-            return Err(Error::AlreadyExists {
-                kind: "department",
-                id: name.to_string(),
-            });
+            return Err(Error::AlreadyExists { kind: "department", id: name.to_string() });
         }
-        let department = Department {
-            id: Id::generate(),
-            name: name.to_string(),
-            kind,
-        };
+        let department = Department { id: Id::generate(), name: name.to_string(), kind };
         let mut changes = Changes::new();
         changes.insert(&department)?;
         changes.audit(self.audit_entry(
@@ -67,12 +60,8 @@ impl Passport {
     pub async fn departments(&self, token: &SessionToken) -> Result<Vec<Department>> {
         let actor = self.authenticate(token).await?;
         actor.require(Permission::ReadCatalog)?;
-        let mut all: Vec<Department> = self
-            .scan::<Department>("")
-            .await?
-            .into_iter()
-            .map(|d| d.record)
-            .collect();
+        let mut all: Vec<Department> =
+            self.scan::<Department>("").await?.into_iter().map(|d| d.record).collect();
         all.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(all)
     }
@@ -93,8 +82,7 @@ impl Passport {
         let actor = self.authenticate(token).await?;
         actor.require(Permission::EditCatalog)?;
         let mut changes = Changes::new();
-        self.stage_indicator(&mut changes, &actor, indicator, &mut BTreeMap::new())
-            .await?;
+        self.stage_indicator(&mut changes, &actor, indicator, &mut BTreeMap::new()).await?;
         self.apply(changes).await
     }
 
@@ -119,20 +107,14 @@ impl Passport {
             if existing.record == indicator {
                 return Ok(false);
             }
-            return Err(Error::AlreadyExists {
-                kind: "indicator",
-                id: indicator.code,
-            });
+            return Err(Error::AlreadyExists { kind: "indicator", id: indicator.code });
         }
         if self.get::<Section>(&indicator.section).await?.is_none()
             && !new_sections.contains_key(&indicator.section)
         {
             let position =
                 self.scan::<Section>("").await?.len() as u32 + new_sections.len() as u32 + 1;
-            let section = Section {
-                name: indicator.section.clone(),
-                position,
-            };
+            let section = Section { name: indicator.section.clone(), position };
             changes.insert(&section)?;
             new_sections.insert(section.name.clone(), position);
         }
@@ -215,12 +197,8 @@ impl Passport {
             .into_iter()
             .map(|s| (s.record.name, s.record.position))
             .collect();
-        let mut all: Vec<Indicator> = self
-            .scan::<Indicator>("")
-            .await?
-            .into_iter()
-            .map(|i| i.record)
-            .collect();
+        let mut all: Vec<Indicator> =
+            self.scan::<Indicator>("").await?.into_iter().map(|i| i.record).collect();
         all.sort_by(|a, b| {
             let pa = positions.get(&a.section).copied().unwrap_or(u32::MAX);
             let pb = positions.get(&b.section).copied().unwrap_or(u32::MAX);
@@ -233,12 +211,8 @@ impl Passport {
     pub async fn sections(&self, token: &SessionToken) -> Result<Vec<Section>> {
         let actor = self.authenticate(token).await?;
         actor.require(Permission::ReadCatalog)?;
-        let mut all: Vec<Section> = self
-            .scan::<Section>("")
-            .await?
-            .into_iter()
-            .map(|s| s.record)
-            .collect();
+        let mut all: Vec<Section> =
+            self.scan::<Section>("").await?.into_iter().map(|s| s.record).collect();
         all.sort_by_key(|s| s.position);
         Ok(all)
     }
@@ -286,9 +260,7 @@ impl Passport {
                 format!("account {executor} is not an active executor"),
             ));
         }
-        let current = self
-            .find::<Assignment>("account", executor.as_str())
-            .await?;
+        let current = self.find::<Assignment>("account", executor.as_str()).await?;
         if current
             .iter()
             .any(|a| a.record.indicator == indicator.code && a.record.ended_at.is_none())

@@ -116,12 +116,8 @@ impl Passport {
     /// administrator loaded (each replacing the shipped rows of its year), and the
     /// regional holidays of the settings and of the store.
     pub(crate) async fn calendar(&self) -> Result<Calendar> {
-        let stored: Vec<CalendarDay> = self
-            .scan::<CalendarDay>("")
-            .await?
-            .into_iter()
-            .map(|d| d.record)
-            .collect();
+        let stored: Vec<CalendarDay> =
+            self.scan::<CalendarDay>("").await?.into_iter().map(|d| d.record).collect();
         let stored_years: BTreeSet<i32> = stored.iter().map(|d| d.date.year()).collect();
         let shipped = Calendar::russian_default();
         let days = shipped
@@ -144,9 +140,7 @@ impl Passport {
 
     /// The city's calendar, for display and checks. Any account may read it.
     pub async fn working_calendar(&self, token: &SessionToken) -> Result<Calendar> {
-        self.authenticate(token)
-            .await?
-            .require(Permission::ReadCatalog)?;
+        self.authenticate(token).await?.require(Permission::ReadCatalog)?;
         self.calendar().await
     }
 
@@ -188,10 +182,7 @@ impl Passport {
             // A stored row of the same date was deleted above, so this is an insert.
             changes.insert(day)?;
         }
-        let summary = CalendarYears {
-            years: load.years().to_vec(),
-            days: load.days().len(),
-        };
+        let summary = CalendarYears { years: load.years().to_vec(), days: load.days().len() };
         let marker = RegionalHolidays::default();
         let mut entry = self.audit_entry(
             Some(actor.id()),
@@ -201,12 +192,7 @@ impl Passport {
             Some(&summary.years),
         )?;
         entry.kind = RecordKind::CalendarDay;
-        entry.key = summary
-            .years
-            .iter()
-            .map(|y| y.to_string())
-            .collect::<Vec<_>>()
-            .join(",");
+        entry.key = summary.years.iter().map(|y| y.to_string()).collect::<Vec<_>>().join(",");
         changes.audit(entry);
         self.apply(changes).await?;
         info!(years = ?summary.years, "calendar years loaded");
@@ -224,15 +210,8 @@ impl Passport {
         actor.require(Permission::ManageAccounts)?;
         holiday.validate()?;
         let current = self.get::<RegionalHolidays>("regional-holidays").await?;
-        let mut updated = current
-            .as_ref()
-            .map(|c| c.record.clone())
-            .unwrap_or_default();
-        if updated
-            .holidays
-            .iter()
-            .any(|h| h.month == holiday.month && h.day == holiday.day)
-        {
+        let mut updated = current.as_ref().map(|c| c.record.clone()).unwrap_or_default();
+        if updated.holidays.iter().any(|h| h.month == holiday.month && h.day == holiday.day) {
             return Err(Error::AlreadyExists {
                 kind: "regional holiday",
                 id: format!("{:02}-{:02}", holiday.month, holiday.day),
@@ -260,9 +239,7 @@ impl Passport {
         code: &str,
         period: Period,
     ) -> Result<(DueDate, Option<NaiveDate>)> {
-        self.authenticate(token)
-            .await?
-            .require(Permission::ReadCatalog)?;
+        self.authenticate(token).await?.require(Permission::ReadCatalog)?;
         let indicator = self.indicator_unchecked(code).await?;
         let calendar = self.calendar().await?;
         let overriding = self
@@ -305,14 +282,11 @@ impl Passport {
         let indicator = self.indicator_unchecked(code).await?;
         let key = value_key(&indicator.code, period);
         let current = self.get::<DueDateOverride>(&key).await?;
-        let mut updated = current
-            .as_ref()
-            .map(|c| c.record.clone())
-            .unwrap_or(DueDateOverride {
-                value: ValueRef::new(&indicator.code, period),
-                set_date: None,
-                extension: None,
-            });
+        let mut updated = current.as_ref().map(|c| c.record.clone()).unwrap_or(DueDateOverride {
+            value: ValueRef::new(&indicator.code, period),
+            set_date: None,
+            extension: None,
+        });
         updated.set_date = Some(SetDueDate {
             date,
             reason: reason.trim().into(),
@@ -370,10 +344,7 @@ impl Passport {
             }
         }
 
-        let keys: Vec<String> = candidates
-            .iter()
-            .map(|(i, p)| value_key(&i.code, *p))
-            .collect();
+        let keys: Vec<String> = candidates.iter().map(|(i, p)| value_key(&i.code, *p)).collect();
         let values = self.storage.get_many(RecordKind::Value, &keys).await?;
         let overrides = self.storage.get_many(RecordKind::DueDate, &keys).await?;
         let executors = self.executors_by_indicator().await?;
@@ -385,10 +356,8 @@ impl Passport {
         for (((indicator, period), value), overriding) in
             candidates.into_iter().zip(values).zip(overrides)
         {
-            let overriding = overriding
-                .map(decode::<DueDateOverride>)
-                .transpose()?
-                .map(|o| o.record);
+            let overriding =
+                overriding.map(decode::<DueDateOverride>).transpose()?.map(|o| o.record);
             let due = match overriding.as_ref().and_then(|o| o.set_date.as_ref()) {
                 Some(set) => calendar.move_to_working_day(set.date, self.settings.deadline_policy),
                 None => due_dates.of(indicator.due, period),
@@ -424,9 +393,7 @@ impl Passport {
         let mut map: HashMap<String, Vec<Id>> = HashMap::new();
         for assignment in self.scan::<Assignment>("").await? {
             if assignment.record.ended_at.is_none() {
-                map.entry(assignment.record.indicator)
-                    .or_default()
-                    .push(assignment.record.account);
+                map.entry(assignment.record.indicator).or_default().push(assignment.record.account);
             }
         }
         for executors in map.values_mut() {
@@ -457,10 +424,7 @@ impl Passport {
         let actor = self.authenticate(token).await?;
         actor.require(Permission::ReadValues)?;
         if first > last {
-            return Err(Error::invalid(
-                "date range",
-                format!("{first} is after {last}"),
-            ));
+            return Err(Error::invalid("date range", format!("{first} is after {last}")));
         }
         self.expected_between(first, last).await
     }
@@ -473,14 +437,10 @@ impl Passport {
         actor.require(Permission::ReadValues)?;
         let today = self.today();
         let expected = self
-            .expected_between(
-                today - Duration::days(366),
-                today + Duration::days(i64::from(days)),
-            )
+            .expected_between(today - Duration::days(366), today + Duration::days(i64::from(days)))
             .await?;
-        let sees_all = [Role::Controller, Role::ChiefOfStaff, Role::Viewer]
-            .iter()
-            .any(|r| actor.has_role(*r));
+        let sees_all =
+            [Role::Controller, Role::ChiefOfStaff, Role::Viewer].iter().any(|r| actor.has_role(*r));
         let mut reminders: Vec<Reminder> = expected
             .into_iter()
             .filter(|e| {
@@ -498,10 +458,7 @@ impl Passport {
             })
             .map(|e| {
                 let due = e.extended_until.unwrap_or(e.due.date);
-                Reminder {
-                    days_left: (due - today).num_days(),
-                    expected: e,
-                }
+                Reminder { days_left: (due - today).num_days(), expected: e }
             })
             .collect();
         reminders.sort_by(|a, b| {
@@ -522,10 +479,7 @@ impl Passport {
         let actor = self.authenticate(token).await?;
         text::check_reason("reason", reason)?;
         if values.is_empty() {
-            return Err(Error::invalid(
-                "values",
-                "a delay notice covers at least one value",
-            ));
+            return Err(Error::invalid("values", "a delay notice covers at least one value"));
         }
         let unique: BTreeSet<&ValueRef> = values.iter().collect();
         if unique.len() != values.len() {
@@ -543,18 +497,13 @@ impl Passport {
                     ),
                 ));
             }
-            let current = self
-                .get::<Value>(&value_key(&value.indicator, value.period))
-                .await?;
+            let current = self.get::<Value>(&value_key(&value.indicator, value.period)).await?;
             if current.is_some_and(|v| v.record.first_submitted_at.is_some()) {
                 return Err(Error::WrongState(format!("{value} was already submitted")));
             }
         }
         if expected_date < self.today() {
-            return Err(Error::invalid(
-                "expected date",
-                format!("{expected_date} is in the past"),
-            ));
+            return Err(Error::invalid("expected date", format!("{expected_date} is in the past")));
         }
         let notice = DelayNotice {
             id: Id::generate(),
@@ -599,9 +548,7 @@ impl Passport {
         }
         let calendar = self.calendar().await?;
         let wanted = until.unwrap_or(current.record.expected_date);
-        let until = calendar
-            .move_to_working_day(wanted, self.settings.deadline_policy)
-            .date;
+        let until = calendar.move_to_working_day(wanted, self.settings.deadline_policy).date;
         let mut decided = current.record.clone();
         decided.status = NoticeStatus::Granted;
         decided.decided_by = Some(actor.id().clone());
@@ -615,18 +562,12 @@ impl Passport {
             let key = value_key(&value.indicator, value.period);
             let stored = self.get::<DueDateOverride>(&key).await?;
             let mut updated =
-                stored
-                    .as_ref()
-                    .map(|s| s.record.clone())
-                    .unwrap_or(DueDateOverride {
-                        value: value.clone(),
-                        set_date: None,
-                        extension: None,
-                    });
-            updated.extension = Some(Extension {
-                until,
-                notice: decided.id.clone(),
-            });
+                stored.as_ref().map(|s| s.record.clone()).unwrap_or(DueDateOverride {
+                    value: value.clone(),
+                    set_date: None,
+                    extension: None,
+                });
+            updated.extension = Some(Extension { until, notice: decided.id.clone() });
             changes.upsert(&updated, stored.map(|s| s.version))?;
         }
         changes.audit(self.audit_entry(
@@ -724,19 +665,14 @@ impl Passport {
         if !actor.account.record.can(Permission::ReviewValues)
             && !actor.account.record.can(Permission::ManageAccounts)
         {
-            return Err(Error::denied(
-                "sweeping deadlines is for controllers and administrators",
-            ));
+            return Err(Error::denied("sweeping deadlines is for controllers and administrators"));
         }
         let now = self.now();
         let tz = self.settings.time_zone;
         let cursor = self.get::<SweepCursor>("deadline-sweep").await?;
         // The first sweep looks back a month, so that a fresh store does not announce
         // years of history.
-        let since = cursor
-            .as_ref()
-            .map(|c| c.record.until)
-            .unwrap_or(now - Duration::days(31));
+        let since = cursor.as_ref().map(|c| c.record.until).unwrap_or(now - Duration::days(31));
         let first = since.with_timezone(&tz).date_naive() - Duration::days(1);
         let last = now.with_timezone(&tz).date_naive();
 
@@ -745,10 +681,8 @@ impl Passport {
         for expected in self.expected_between(first, last).await? {
             let due = expected.extended_until.unwrap_or(expected.due.date);
             let passed_at = crate::calendar::deadline_instant(due, tz);
-            let submitted = expected
-                .current
-                .as_ref()
-                .is_some_and(|v| v.first_submitted_at.is_some());
+            let submitted =
+                expected.current.as_ref().is_some_and(|v| v.first_submitted_at.is_some());
             if passed_at > since && passed_at <= now && !submitted {
                 let marker = DueDateOverride {
                     value: expected.value.clone(),

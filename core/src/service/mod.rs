@@ -54,10 +54,7 @@ impl Settings {
         let prokhorovka = RegionalHoliday::new(7, 12, "День Прохоровского поля")
             .expect("12 July is a valid regional holiday")
             .since(2020);
-        Settings {
-            regional_holidays: vec![prokhorovka],
-            ..Settings::default()
-        }
+        Settings { regional_holidays: vec![prokhorovka], ..Settings::default() }
     }
 }
 
@@ -123,10 +120,7 @@ impl Actor {
         if self.account.record.can(permission) {
             Ok(())
         } else {
-            Err(Error::denied(format!(
-                "account {} lacks permission {permission:?}",
-                self.id()
-            )))
+            Err(Error::denied(format!("account {} lacks permission {permission:?}", self.id())))
         }
     }
 
@@ -147,11 +141,7 @@ impl Passport {
         clock: Arc<dyn Clock>,
         settings: Settings,
     ) -> Self {
-        Passport {
-            storage,
-            clock,
-            settings: Arc::new(settings),
-        }
+        Passport { storage, clock, settings: Arc::new(settings) }
     }
 
     /// The settings in force.
@@ -170,17 +160,11 @@ impl Passport {
 
     /// Today's date in the city's time zone.
     pub fn today(&self) -> NaiveDate {
-        self.now()
-            .with_timezone(&self.settings.time_zone)
-            .date_naive()
+        self.now().with_timezone(&self.settings.time_zone).date_naive()
     }
 
     pub(crate) async fn get<T: Record>(&self, key: &str) -> Result<Option<Versioned<T>>> {
-        self.storage
-            .get(T::KIND, key)
-            .await?
-            .map(decode)
-            .transpose()
+        self.storage.get(T::KIND, key).await?.map(decode).transpose()
     }
 
     pub(crate) async fn find<T: Record>(
@@ -188,28 +172,15 @@ impl Passport {
         index: &str,
         value: &str,
     ) -> Result<Vec<Versioned<T>>> {
-        self.storage
-            .find(T::KIND, index, value)
-            .await?
-            .into_iter()
-            .map(decode)
-            .collect()
+        self.storage.find(T::KIND, index, value).await?.into_iter().map(decode).collect()
     }
 
     pub(crate) async fn scan<T: Record>(&self, prefix: &str) -> Result<Vec<Versioned<T>>> {
-        self.storage
-            .scan(T::KIND, prefix)
-            .await?
-            .into_iter()
-            .map(decode)
-            .collect()
+        self.storage.scan(T::KIND, prefix).await?.into_iter().map(decode).collect()
     }
 
     pub(crate) async fn apply(&self, changes: Changes) -> Result<()> {
-        self.storage
-            .apply(changes.into_change_set())
-            .await
-            .map(|_| ())
+        self.storage.apply(changes.into_change_set()).await.map(|_| ())
     }
 
     /// An audit record of `action` on `record` by `actor`, now.

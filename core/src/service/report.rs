@@ -15,10 +15,7 @@ use crate::report::{Counts, DepartmentLine, ExecutorLine, QuarterlyReport, Viola
 use crate::value::Value;
 
 /// The report is due by the 10th of the month after the quarter (item 4.2).
-const REPORT_DUE: DueRule = DueRule::DayOfMonthAfter {
-    day: 10,
-    months_after: 1,
-};
+const REPORT_DUE: DueRule = DueRule::DayOfMonthAfter { day: 10, months_after: 1 };
 
 impl Passport {
     /// The quarterly report for `quarter` (e.g. `2026-Q3`), judged as of now. Anyone who
@@ -71,19 +68,13 @@ impl Passport {
         let mut violations = Vec::new();
         for value in &expected {
             totals.add(value);
-            by_department
-                .entry(value.department.clone())
-                .or_default()
-                .add(value);
+            by_department.entry(value.department.clone()).or_default().add(value);
             let responsible = value.responsible();
             if responsible.is_empty() {
                 by_executor.entry(None).or_default().add(value);
             }
             for executor in &responsible {
-                by_executor
-                    .entry(Some(executor.clone()))
-                    .or_default()
-                    .add(value);
+                by_executor.entry(Some(executor.clone())).or_default().add(value);
             }
             if let Timeliness::Late { days } | Timeliness::Missing { days } = value.timeliness {
                 violations.push(Violation {
@@ -91,10 +82,7 @@ impl Passport {
                     indicator_name: value.indicator_name.clone(),
                     period: value.value.period,
                     department: department_name(&value.department),
-                    executors: responsible
-                        .iter()
-                        .map(|id| person(&Some(id.clone())))
-                        .collect(),
+                    executors: responsible.iter().map(|id| person(&Some(id.clone()))).collect(),
                     due_date: value.due.date,
                     extended_until: value.extended_until,
                     submitted_at: value.current.as_ref().and_then(|v| v.first_submitted_at),
@@ -118,29 +106,17 @@ impl Passport {
         );
         for value in self.values_first_submitted_between(start, end).await? {
             totals.entered += 1;
-            by_department
-                .entry(value.department.clone())
-                .or_default()
-                .entered += 1;
-            by_executor
-                .entry(value.submitted_by.clone())
-                .or_default()
-                .entered += 1;
+            by_department.entry(value.department.clone()).or_default().entered += 1;
+            by_executor.entry(value.submitted_by.clone()).or_default().entered += 1;
         }
 
         violations.sort_by(|a, b| {
-            (
-                !a.is_missing(),
-                std::cmp::Reverse(a.days_late),
-                &a.indicator,
-                a.period,
-            )
-                .cmp(&(
-                    !b.is_missing(),
-                    std::cmp::Reverse(b.days_late),
-                    &b.indicator,
-                    b.period,
-                ))
+            (!a.is_missing(), std::cmp::Reverse(a.days_late), &a.indicator, a.period).cmp(&(
+                !b.is_missing(),
+                std::cmp::Reverse(b.days_late),
+                &b.indicator,
+                b.period,
+            ))
         });
         let mut department_lines: Vec<DepartmentLine> = by_department
             .into_iter()
@@ -153,11 +129,7 @@ impl Passport {
         department_lines.sort_by(|a, b| a.name.cmp(&b.name));
         let mut executor_lines: Vec<ExecutorLine> = by_executor
             .into_iter()
-            .map(|(id, counts)| ExecutorLine {
-                name: person(&id),
-                account: id,
-                counts,
-            })
+            .map(|(id, counts)| ExecutorLine { name: person(&id), account: id, counts })
             .collect();
         executor_lines.sort_by(|a, b| a.name.cmp(&b.name));
 
@@ -185,17 +157,11 @@ impl Passport {
         while month <= end.date_naive() {
             let key = month.format("%Y-%m").to_string();
             for value in self.find::<Value>("first_submitted", &key).await? {
-                if value
-                    .record
-                    .first_submitted_at
-                    .is_some_and(|t| t >= start && t < end)
-                {
+                if value.record.first_submitted_at.is_some_and(|t| t >= start && t < end) {
                     values.push(value.record);
                 }
             }
-            month = month
-                .checked_add_months(chrono::Months::new(1))
-                .expect("month in range");
+            month = month.checked_add_months(chrono::Months::new(1)).expect("month in range");
         }
         Ok(values)
     }

@@ -28,9 +28,7 @@ pub struct PassportRow {
 impl PassportRow {
     /// The status as shown to a reader: the value's status, or `not entered`.
     pub fn status_label(&self) -> &'static str {
-        self.value
-            .as_ref()
-            .map_or("not entered", |v| v.status.as_str())
+        self.value.as_ref().map_or("not entered", |v| v.status.as_str())
     }
 }
 
@@ -51,9 +49,7 @@ pub fn render_table(rows: &[PassportRow]) -> String {
                 row.indicator.code.clone(),
                 cut(&row.indicator.name, NAME_WIDTH),
                 cut(&row.indicator.unit.name, 24),
-                row.value
-                    .as_ref()
-                    .map_or("—".to_string(), |v| v.entry.to_string()),
+                row.value.as_ref().map_or("—".to_string(), |v| v.entry.to_string()),
                 row.status_label().to_string(),
             ]
         })
@@ -110,14 +106,9 @@ impl Passport {
         let entry = self.check_entry(&indicator, period, input)?;
         let flags = self.soft_flags(&indicator, period, &entry).await?;
 
-        let current = self
-            .get::<Value>(&value_key(&indicator.code, period))
-            .await?;
+        let current = self.get::<Value>(&value_key(&indicator.code, period)).await?;
         if let Some(current) = &current {
-            if matches!(
-                current.record.status,
-                ValueStatus::Submitted | ValueStatus::Accepted
-            ) {
+            if matches!(current.record.status, ValueStatus::Submitted | ValueStatus::Accepted) {
                 return Err(Error::WrongState(format!(
                     "value of {} for {period} is {}; it can change only after a controller returns it",
                     indicator.code, current.record.status
@@ -153,8 +144,7 @@ impl Passport {
                 revisions: 1,
             },
         };
-        self.write_value(&actor, current.as_ref(), &value, ValueAction::Save, None)
-            .await?;
+        self.write_value(&actor, current.as_ref(), &value, ValueAction::Save, None).await?;
         Ok(value)
     }
 
@@ -179,8 +169,7 @@ impl Passport {
             revisions: current.record.revisions + 1,
             ..current.record.clone()
         };
-        self.write_value(&actor, Some(&current), &value, ValueAction::Submit, None)
-            .await?;
+        self.write_value(&actor, Some(&current), &value, ValueAction::Submit, None).await?;
         Ok(value)
     }
 
@@ -196,8 +185,7 @@ impl Passport {
             revisions: current.record.revisions + 1,
             ..current.record.clone()
         };
-        self.write_value(&actor, Some(&current), &value, ValueAction::Accept, None)
-            .await?;
+        self.write_value(&actor, Some(&current), &value, ValueAction::Accept, None).await?;
         Ok(value)
     }
 
@@ -222,14 +210,8 @@ impl Passport {
             revisions: current.record.revisions + 1,
             ..current.record.clone()
         };
-        self.write_value(
-            &actor,
-            Some(&current),
-            &value,
-            ValueAction::Return,
-            Some(reason.trim()),
-        )
-        .await?;
+        self.write_value(&actor, Some(&current), &value, ValueAction::Return, Some(reason.trim()))
+            .await?;
         Ok(value)
     }
 
@@ -261,9 +243,7 @@ impl Passport {
 
     async fn value_record(&self, code: &str, period: Period) -> Result<Versioned<Value>> {
         let key = value_key(code.trim(), period);
-        self.get::<Value>(&key)
-            .await?
-            .ok_or_else(|| Error::not_found("value", key))
+        self.get::<Value>(&key).await?.ok_or_else(|| Error::not_found("value", key))
     }
 
     /// Writes a value, its revision and the audit record in one change set.
@@ -312,9 +292,7 @@ impl Passport {
             return Err(Error::denied("an administrator never enters values"));
         }
         let today = self.today();
-        let assignments = self
-            .find::<Assignment>("account", actor.id().as_str())
-            .await?;
+        let assignments = self.find::<Assignment>("account", actor.id().as_str()).await?;
         let for_code: Vec<Assignment> = assignments
             .into_iter()
             .map(|a| a.record)
@@ -323,20 +301,12 @@ impl Passport {
         if let Some(assignment) = for_code.iter().find(|a| a.in_force_on(today)) {
             return Ok(assignment.clone());
         }
-        Err(Error::denied(
-            match for_code.iter().find(|a| a.ended_at.is_none()) {
-                Some(a) => format!(
-                    "the assignment to {} is in force from {}",
-                    code.trim(),
-                    a.order.date
-                ),
-                None => format!(
-                    "indicator {} is not assigned to account {}",
-                    code.trim(),
-                    actor.id()
-                ),
-            },
-        ))
+        Err(Error::denied(match for_code.iter().find(|a| a.ended_at.is_none()) {
+            Some(a) => {
+                format!("the assignment to {} is in force from {}", code.trim(), a.order.date)
+            }
+            None => format!("indicator {} is not assigned to account {}", code.trim(), actor.id()),
+        }))
     }
 
     fn check_entry(
@@ -348,9 +318,7 @@ impl Passport {
         let amount = match input {
             ValueInput::NotApplicable(reason) => {
                 text::check_reason("not applicable reason", &reason)?;
-                return Ok(Entry::NotApplicable {
-                    reason: reason.trim().to_string(),
-                });
+                return Ok(Entry::NotApplicable { reason: reason.trim().to_string() });
             }
             ValueInput::Text(text) => indicator.kind.parse(&text)?,
             ValueInput::Amount(amount) => {
@@ -366,16 +334,10 @@ impl Passport {
             reason,
         };
         if let Some(min) = rules.min.filter(|min| amount < *min) {
-            return Err(implausible(
-                "minimum",
-                format!("{amount} is below the minimum {min}"),
-            ));
+            return Err(implausible("minimum", format!("{amount} is below the minimum {min}")));
         }
         if let Some(max) = rules.max.filter(|max| amount > *max) {
-            return Err(implausible(
-                "maximum",
-                format!("{amount} is above the maximum {max}"),
-            ));
+            return Err(implausible("maximum", format!("{amount} is above the maximum {max}")));
         }
         Ok(Entry::Amount { amount })
     }
@@ -394,22 +356,15 @@ impl Passport {
             return Ok(Vec::new());
         };
         let previous = period.previous();
-        let Some(before) = self
-            .get::<Value>(&value_key(&indicator.code, previous))
-            .await?
-        else {
+        let Some(before) = self.get::<Value>(&value_key(&indicator.code, previous)).await? else {
             return Ok(Vec::new());
         };
         let Some(old) = before.record.entry.amount().filter(|old| !old.is_zero()) else {
             return Ok(Vec::new());
         };
-        let change = ((amount - old) / old * Decimal::ONE_HUNDRED)
-            .abs()
-            .round_dp(1);
+        let change = ((amount - old) / old * Decimal::ONE_HUNDRED).abs().round_dp(1);
         Ok(if change > limit {
-            vec![format!(
-                "changed by {change}% against {previous} (soft limit {limit}%)"
-            )]
+            vec![format!("changed by {change}% against {previous} (soft limit {limit}%)")]
         } else {
             Vec::new()
         })
@@ -424,10 +379,7 @@ impl Passport {
     ) -> Result<Option<Value>> {
         let actor = self.authenticate(token).await?;
         actor.require(Permission::ReadValues)?;
-        Ok(self
-            .get::<Value>(&value_key(code.trim(), period))
-            .await?
-            .map(|v| v.record))
+        Ok(self.get::<Value>(&value_key(code.trim(), period)).await?.map(|v| v.record))
     }
 
     /// Every revision of a value, oldest first: who, when, what and why.
@@ -440,12 +392,7 @@ impl Passport {
         let actor = self.authenticate(token).await?;
         actor.require(Permission::ReadValues)?;
         let prefix = format!("{}|", value_key(code.trim(), period));
-        Ok(self
-            .scan::<Revision>(&prefix)
-            .await?
-            .into_iter()
-            .map(|r| r.record)
-            .collect())
+        Ok(self.scan::<Revision>(&prefix).await?.into_iter().map(|r| r.record).collect())
     }
 
     /// The passport for one period: every indicator of the period's periodicity, with
@@ -463,25 +410,14 @@ impl Passport {
             .into_iter()
             .filter(|i| i.periodicity == period.periodicity())
             .collect();
-        let keys: Vec<String> = indicators
-            .iter()
-            .map(|i| value_key(&i.code, period))
-            .collect();
+        let keys: Vec<String> = indicators.iter().map(|i| value_key(&i.code, period)).collect();
         let values = self.storage.get_many(RecordKind::Value, &keys).await?;
         let mut rows = Vec::with_capacity(indicators.len());
         for (indicator, stored) in indicators.into_iter().zip(values) {
-            let value = stored
-                .map(crate::records::decode::<Value>)
-                .transpose()?
-                .map(|v| v.record);
-            rows.push(PassportRow {
-                indicator,
-                period,
-                value,
-            });
+            let value = stored.map(crate::records::decode::<Value>).transpose()?.map(|v| v.record);
+            rows.push(PassportRow { indicator, period, value });
         }
-        self.record_export(&actor, "export.period", &period.to_string(), rows.len())
-            .await?;
+        self.record_export(&actor, "export.period", &period.to_string(), rows.len()).await?;
         Ok(rows)
     }
 
@@ -500,10 +436,7 @@ impl Passport {
         check_period(&indicator, from)?;
         check_period(&indicator, to)?;
         if from > to {
-            return Err(Error::invalid(
-                "period range",
-                format!("{from} is after {to}"),
-            ));
+            return Err(Error::invalid("period range", format!("{from} is after {to}")));
         }
         let prefix = format!("{}|", indicator.code);
         let mut by_period = std::collections::HashMap::new();
@@ -518,8 +451,7 @@ impl Passport {
                 value: by_period.remove(&period),
             })
             .collect();
-        self.record_export(&actor, "export.series", &indicator.code, rows.len())
-            .await?;
+        self.record_export(&actor, "export.series", &indicator.code, rows.len()).await?;
         Ok(rows)
     }
 
