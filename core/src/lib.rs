@@ -55,6 +55,9 @@ pub use id::Id;
 pub use memory::MemoryStorage;
 pub use period::{Period, Periodicity};
 pub use report::QuarterlyReport;
-pub use service::{render_table, CalendarYears, CatalogLoad, Passport, PassportRow, Settings};
+pub use service::{
+    render_table, CalendarYears, CatalogLoad, ImportMode, ImportReport, ImportRow, Passport,
+    PassportRow, RefusedRow, Settings,
+};
 pub use storage::{AuditQuery, AuditRecord, ChangeSet, Storage};
 pub use value::{Assignment, Entry, Revision, Value, ValueAction, ValueInput, ValueStatus};

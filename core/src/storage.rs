@@ -335,6 +335,26 @@ pub trait Storage: Send + Sync + fmt::Debug {
     /// prefix lists the whole kind.
     async fn scan(&self, kind: RecordKind, prefix: &str) -> Result<Vec<StoredRecord>>;
 
+    /// At most `limit` records of `kind` whose key starts with `prefix` and sorts after
+    /// `after` (from the first when `None`), in key order: one page of a scan, so that a
+    /// large kind can be read in bounded memory. The default reads the whole prefix and
+    /// cuts the page out; backends should override it with a range read.
+    async fn scan_page(
+        &self,
+        kind: RecordKind,
+        prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<StoredRecord>> {
+        Ok(self
+            .scan(kind, prefix)
+            .await?
+            .into_iter()
+            .filter(|r| after.is_none_or(|a| r.key.as_str() > a))
+            .take(limit)
+            .collect())
+    }
+
     /// Applies a change set atomically and returns the sequence numbers given to its
     /// audit records, in order.
     async fn apply(&self, changes: ChangeSet) -> Result<Vec<u64>>;

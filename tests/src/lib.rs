@@ -42,6 +42,9 @@ macro_rules! scenarios {
             shipped_catalog_loads_and_loading_twice_changes_nothing,
             wrong_period_for_the_indicator_is_refused,
             concurrent_reviews_and_resubmissions_lose_no_update,
+            bulk_entry_stores_good_rows_and_reports_each_bad_one,
+            dry_run_checks_every_row_and_stores_nothing,
+            export_pages_through_every_value_once,
         );
         $crate::__scenario_tests!(
             $fresh;

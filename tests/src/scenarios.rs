@@ -629,3 +629,95 @@ pub async fn concurrent_reviews_and_resubmissions_lose_no_update(storage: Arc<dy
     // Two drafts and two submissions came before the race.
     assert_eq!(revisions, succeeded + 4);
 }
+
+fn row(code: &str, period: &str, typed: &str) -> citypassport_core::ImportRow {
+    citypassport_core::ImportRow {
+        indicator: code.into(),
+        period: period.into(),
+        input: text(typed),
+    }
+}
+
+/// A clerk's spreadsheet: good rows are stored in one write, each bad row is reported
+/// with its position, field and reason.
+pub async fn bulk_entry_stores_good_rows_and_reports_each_bad_one(storage: Arc<dyn Storage>) {
+    use citypassport_core::ImportMode;
+    let city = City::build(storage).await;
+    let p = &city.passport;
+    let rows = [
+        row("EDU-1", "2026-M05", "120"),
+        row("EDU-2", "2026-M05", "12,5"),
+        row("EDU-1", "2026-5", "1"),
+        row("EDU-2", "2026-M04", "н/д"),
+        row("HOUSE-1", "2026-M05", "3"),
+        row("EDU-1", "2026-M05", "121"),
+        row("EDU-1", "2026-M04", "-5"),
+    ];
+    let report = p.import_values(&city.executor.token, &rows, ImportMode::Submit).await.unwrap();
+    assert_eq!((report.accepted, report.stored), (2, true));
+    let refused: Vec<(usize, &str)> =
+        report.refused.iter().map(|r| (r.row, r.field.as_str())).collect();
+    assert_eq!(
+        refused,
+        [(2, "period"), (3, "value"), (4, "indicator"), (5, "indicator"), (6, "value")]
+    );
+    assert!(report.refused[1].reason.contains("н/д"), "{:?}", report.refused[1]);
+
+    let stored =
+        p.value(&city.viewer.token, "EDU-2", "2026-M05".parse().unwrap()).await.unwrap().unwrap();
+    assert_eq!(
+        (stored.status, stored.entry.amount().unwrap().to_string()),
+        (ValueStatus::Submitted, "12.5".into())
+    );
+    let history =
+        p.value_history(&city.viewer.token, "EDU-2", "2026-M05".parse().unwrap()).await.unwrap();
+    assert_eq!(history.iter().map(|r| r.action.as_str()).collect::<Vec<_>>(), ["save", "submit"]);
+    assert_denied(p.import_values(&city.viewer.token, &rows, ImportMode::Draft).await);
+}
+
+/// A dry run reports exactly what a real run would and writes nothing.
+pub async fn dry_run_checks_every_row_and_stores_nothing(storage: Arc<dyn Storage>) {
+    use citypassport_core::ImportMode;
+    let city = City::build(storage.clone()).await;
+    let p = &city.passport;
+    let rows = [row("EDU-1", "2026-M05", "120"), row("EDU-2", "2026-M05", "abc")];
+    let before = storage.last_audit_seq().await.unwrap();
+    let dry = p.import_values(&city.executor.token, &rows, ImportMode::DryRun).await.unwrap();
+    assert_eq!((dry.accepted, dry.refused.len(), dry.stored), (1, 1, false));
+    assert_eq!(storage.last_audit_seq().await.unwrap(), before);
+    assert!(p
+        .value(&city.viewer.token, "EDU-1", "2026-M05".parse().unwrap())
+        .await
+        .unwrap()
+        .is_none());
+    let real = p.import_values(&city.executor.token, &rows, ImportMode::Draft).await.unwrap();
+    assert_eq!((real.accepted, real.refused, real.stored), (dry.accepted, dry.refused, true));
+}
+
+/// Paging through the export yields every value exactly once, in key order.
+pub async fn export_pages_through_every_value_once(storage: Arc<dyn Storage>) {
+    use citypassport_core::ImportMode;
+    let city = City::build(storage).await;
+    let p = &city.passport;
+    let rows: Vec<_> = (1..=6)
+        .flat_map(|m| {
+            ["EDU-1", "EDU-2"].map(|code| row(code, &format!("2026-M{m:02}"), &m.to_string()))
+        })
+        .collect();
+    p.import_values(&city.executor.token, &rows, ImportMode::Draft).await.unwrap();
+    let mut seen = Vec::new();
+    let mut after: Option<(String, Period)> = None;
+    loop {
+        let page = p
+            .export_values(&city.viewer.token, after.as_ref().map(|(c, p)| (c.as_str(), *p)), 5)
+            .await
+            .unwrap();
+        let Some(last) = page.last() else { break };
+        after = Some((last.indicator.clone(), last.period));
+        seen.extend(page.iter().map(|v| format!("{}|{}", v.indicator, v.period)));
+    }
+    let mut expected: Vec<String> =
+        rows.iter().map(|r| format!("{}|{}", r.indicator, r.period)).collect();
+    expected.sort();
+    assert_eq!(seen, expected);
+}

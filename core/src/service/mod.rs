@@ -8,6 +8,7 @@
 mod accounts;
 mod catalog;
 mod deadlines;
+mod exchange;
 mod report;
 mod values;
 
@@ -26,6 +27,7 @@ use crate::storage::{AuditQuery, AuditRecord, NewAuditRecord, Storage};
 
 pub use catalog::CatalogLoad;
 pub use deadlines::CalendarYears;
+pub use exchange::{ImportMode, ImportReport, ImportRow, RefusedRow};
 pub use values::{render_table, PassportRow};
 
 /// City-wide settings of the service.

@@ -100,7 +100,22 @@ impl Passport {
         input: ValueInput,
     ) -> Result<Value> {
         let actor = self.authenticate(token).await?;
-        self.require_entry(&actor, code).await?;
+        let (current, value) = self.prepare_draft(&actor, code, period, input).await?;
+        self.write_value(&actor, current.as_ref(), &value, ValueAction::Save, None).await?;
+        Ok(value)
+    }
+
+    /// Checks everything a draft needs (permission, assignment, period, kind, hard
+    /// rules, state) and returns the value as it would be saved, with the record it
+    /// replaces. Writes nothing.
+    pub(crate) async fn prepare_draft(
+        &self,
+        actor: &Actor,
+        code: &str,
+        period: Period,
+        input: ValueInput,
+    ) -> Result<(Option<Versioned<Value>>, Value)> {
+        self.require_entry(actor, code).await?;
         let indicator = self.indicator_unchecked(code).await?;
         check_period(&indicator, period)?;
         let entry = self.check_entry(&indicator, period, input)?;
@@ -144,8 +159,21 @@ impl Passport {
                 revisions: 1,
             },
         };
-        self.write_value(&actor, current.as_ref(), &value, ValueAction::Save, None).await?;
-        Ok(value)
+        Ok((current, value))
+    }
+
+    /// The value a draft becomes when `actor` submits it.
+    pub(crate) fn submitted(&self, actor: &Actor, draft: &Value) -> Value {
+        let now = self.now();
+        Value {
+            status: ValueStatus::Submitted,
+            submitted_by: Some(actor.id().clone()),
+            submitted_at: Some(now),
+            first_submitted_at: draft.first_submitted_at.or(Some(now)),
+            updated_at: now,
+            revisions: draft.revisions + 1,
+            ..draft.clone()
+        }
     }
 
     /// Submits the caller's draft (or fixed returned value) for review.
@@ -159,16 +187,7 @@ impl Passport {
                 current.record.status
             )));
         }
-        let now = self.now();
-        let value = Value {
-            status: ValueStatus::Submitted,
-            submitted_by: Some(actor.id().clone()),
-            submitted_at: Some(now),
-            first_submitted_at: current.record.first_submitted_at.or(Some(now)),
-            updated_at: now,
-            revisions: current.record.revisions + 1,
-            ..current.record.clone()
-        };
+        let value = self.submitted(&actor, &current.record);
         self.write_value(&actor, Some(&current), &value, ValueAction::Submit, None).await?;
         Ok(value)
     }
@@ -255,6 +274,37 @@ impl Passport {
         action: ValueAction,
         reason: Option<&str>,
     ) -> Result<()> {
+        let mut changes = Changes::new();
+        self.stage_value(&mut changes, actor, current, value, action, reason)?;
+        self.apply(changes).await?;
+        info!(indicator = %value.indicator, period = %value.period, action = action.as_str(), "value changed");
+        Ok(())
+    }
+
+    /// Adds a value's new state, its revision and the audit record to `changes`.
+    pub(crate) fn stage_value(
+        &self,
+        changes: &mut Changes,
+        actor: &Actor,
+        current: Option<&Versioned<Value>>,
+        value: &Value,
+        action: ValueAction,
+        reason: Option<&str>,
+    ) -> Result<()> {
+        changes.upsert(value, current.map(|c| c.version))?;
+        self.stage_revision(changes, actor, current.map(|c| &c.record), value, action, reason)
+    }
+
+    /// Adds the revision from `old` to `value` and its audit record to `changes`.
+    pub(crate) fn stage_revision(
+        &self,
+        changes: &mut Changes,
+        actor: &Actor,
+        old: Option<&Value>,
+        value: &Value,
+        action: ValueAction,
+        reason: Option<&str>,
+    ) -> Result<()> {
         let revision = Revision {
             indicator: value.indicator.clone(),
             period: value.period,
@@ -262,25 +312,15 @@ impl Passport {
             at: self.now(),
             actor: actor.id().clone(),
             action,
-            old: current.map(|c| c.record.entry.clone()),
+            old: old.map(|c| c.entry.clone()),
             new: value.entry.clone(),
-            old_status: current.map(|c| c.record.status),
+            old_status: old.map(|c| c.status),
             new_status: value.status,
             reason: reason.map(str::to_string),
         };
-        let mut changes = Changes::new();
-        changes.upsert(value, current.map(|c| c.version))?;
         changes.insert(&revision)?;
         let action_name = format!("value.{}", action.as_str());
-        changes.audit(self.audit_entry(
-            Some(actor.id()),
-            &action_name,
-            value,
-            current.map(|c| &c.record),
-            Some(value),
-        )?);
-        self.apply(changes).await?;
-        info!(indicator = %value.indicator, period = %value.period, action = action.as_str(), "value changed");
+        changes.audit(self.audit_entry(Some(actor.id()), &action_name, value, old, Some(value))?);
         Ok(())
     }
 
@@ -455,7 +495,7 @@ impl Passport {
         Ok(rows)
     }
 
-    async fn record_export(
+    pub(crate) async fn record_export(
         &self,
         actor: &Actor,
         action: &str,
