@@ -1,1 +1,48 @@
-//! placeholder
+//! # citypassport-python
+//!
+//! The native module `citypassport._native` of the Python package `citypassport`. The
+//! package (in `python/citypassport/`) is what users import; it wraps this module with
+//! dataclasses, pandas DataFrames, context managers and numpy-style documentation.
+//!
+//! The module translates and adds no rules: every call goes to the core's
+//! [`Passport`](citypassport_core::Passport) service with the GIL released
+//! (module `runtime`), its arguments translated from Python (`convert`) and its errors
+//! raised as the package's exception classes (`errors`).
+//!
+//! It is built and tested from Python:
+//!
+//! ```text
+//! bash bindings/python/run-tests.sh
+//! ```
+//!
+//! which builds the wheel with maturin, installs it in a venv and runs the pytest suite
+//! and the notebook. In Python:
+//!
+//! ```python
+//! import citypassport
+//!
+//! with citypassport.Passport.open_sled("passport-data") as passport:
+//!     with passport.login("viewer@city.example", "a long enough password") as session:
+//!         frame = session.period_passport("2025")
+//! ```
+
+mod convert;
+mod errors;
+mod report;
+mod runtime;
+mod session;
+mod store;
+
+use pyo3::prelude::*;
+
+/// The module `citypassport._native`.
+#[pymodule]
+fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    module.add_class::<store::PyPassport>()?;
+    module.add_class::<store::PySetupToken>()?;
+    module.add_class::<session::Session>()?;
+    module.add_class::<report::PyQuarterlyReport>()?;
+    errors::register(module)?;
+    module.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}

@@ -1,0 +1,101 @@
+"""The electronic city passport for Python: indicators, values and their review.
+
+Open a store, log in, and read or enter values; tables come as pandas DataFrames::
+
+    import citypassport
+
+    with citypassport.Passport.open_sled("passport-data") as passport:
+        with passport.login("viewer@city.example", "a long password") as session:
+            frame = session.period_passport("2025")
+
+Every rule lives in the Rust core that this package wraps; the package translates
+types and errors and adds none. Every error about data or the store is a subclass of
+:class:`Error`; calling a function with arguments of the wrong Python type raises
+``TypeError`` as usual.
+"""
+
+from __future__ import annotations
+
+from ._entry import EntryReport
+from ._native import (
+    AlreadyExists,
+    Conflict,
+    Error,
+    Implausible,
+    InvalidInput,
+    LockedOut,
+    LoginFailed,
+    NotFound,
+    PermissionDenied,
+    SetupToken,
+    StorageError,
+    Unauthenticated,
+    WrongState,
+    __version__,
+)
+from ._passport import Passport, Session
+from ._records import (
+    Account,
+    AppointmentOrder,
+    Assignment,
+    AuditRecord,
+    CalendarDay,
+    CalendarYears,
+    CatalogLoad,
+    DelayNotice,
+    Department,
+    DueDate,
+    Event,
+    Indicator,
+    NewAccount,
+    RegionalHoliday,
+    Revision,
+    Section,
+    Value,
+    WorkingCalendar,
+)
+from ._report import QuarterlyReport
+from ._tables import CATALOG_COLUMNS, EXPECTED_COLUMNS, LONG_COLUMNS, to_wide
+
+__all__ = [
+    "Account",
+    "AlreadyExists",
+    "AppointmentOrder",
+    "Assignment",
+    "AuditRecord",
+    "CATALOG_COLUMNS",
+    "CalendarDay",
+    "CalendarYears",
+    "CatalogLoad",
+    "Conflict",
+    "DelayNotice",
+    "Department",
+    "DueDate",
+    "EXPECTED_COLUMNS",
+    "Event",
+    "EntryReport",
+    "Error",
+    "Implausible",
+    "Indicator",
+    "InvalidInput",
+    "LONG_COLUMNS",
+    "LockedOut",
+    "LoginFailed",
+    "NewAccount",
+    "NotFound",
+    "Passport",
+    "PermissionDenied",
+    "QuarterlyReport",
+    "RegionalHoliday",
+    "Revision",
+    "Section",
+    "Session",
+    "SetupToken",
+    "StorageError",
+    "Unauthenticated",
+    "Value",
+    "WorkingCalendar",
+    "WrongState",
+    "__version__",
+    "to_wide",
+]

@@ -1,0 +1,1017 @@
+"""The store (:class:`Passport`) and a logged-in :class:`Session`.
+
+Both wrap the native module's objects: every method translates its arguments, calls
+the Rust core with the GIL released, and translates the result into dataclasses or
+DataFrames. The core enforces every rule; nothing here decides anything.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from types import TracebackType
+from typing import (
+    IO,
+    TYPE_CHECKING,
+    Any,
+    Dict,
+    Iterable,
+    List,
+    Mapping,
+    Optional,
+    Sequence,
+    Tuple,
+    Type,
+    Union,
+)
+
+from . import _native
+from ._entry import EntryReport, enter_values
+from ._records import (
+    Account,
+    AppointmentOrder,
+    Assignment,
+    AuditRecord,
+    CalendarYears,
+    CatalogLoad,
+    DelayNotice,
+    Department,
+    DueDate,
+    Event,
+    Indicator,
+    NewAccount,
+    Revision,
+    Section,
+    Value,
+    WorkingCalendar,
+    build,
+    build_all,
+)
+from ._report import QuarterlyReport
+from ._tables import (
+    EXPECTED_COLUMNS,
+    catalog_frame,
+    frame,
+    long_frame,
+    require_pandas,
+    to_wide,
+    wide_records,
+)
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers only
+    import pandas
+
+__all__ = ["Passport", "Session"]
+
+#: A period: ``"2026-M07"`` (month), ``"2026-Q3"`` (quarter), ``"2026-H2"``
+#: (half-year), ``"2026"`` or ``2026`` (year).
+PeriodLike = Union[str, int]
+#: An exact number: text as a clerk types it (``"12,5"``, ``"1 234"``), an int or a
+#: Decimal. Floats are refused: they hold no exact decimal.
+Number = Union[str, int, Decimal]
+#: An appointment order: the dataclass or a ``(number, date)`` pair.
+OrderLike = Union[AppointmentOrder, Tuple[str, Union[date, str]]]
+#: A record's id, or the record itself.
+AccountLike = Union[str, Account]
+DepartmentLike = Union[str, Department]
+NoticeLike = Union[str, DelayNotice]
+#: A file: a path, or a text or binary file object.
+Source = Union[str, "os.PathLike[str]", IO[str], IO[bytes]]
+
+# The join of a table with the timeliness of its values asks the core for the values due
+# from a year before the first period starts to three years after the last one ends.
+# Rules put due dates at most 25 months after a period; only a due date set by hand
+# further out than that leaves its row's timeliness empty. The core knows periods of
+# 1990-2100 and looks two years back from the first date, hence the clamps.
+_DUE_BEFORE = timedelta(days=366)
+_DUE_AFTER = timedelta(days=3 * 366)
+_EARLIEST_DUE = date(1993, 1, 1)
+_LATEST_DUE = date(2100, 12, 31)
+
+
+def _id(record: Any) -> str:
+    """The id of a record given as itself or as its id."""
+    return record.id if hasattr(record, "id") else record
+
+
+def _read(source: Source) -> bytes:
+    """The bytes of a file given by path or as a file object."""
+    if hasattr(source, "read"):
+        content = source.read()  # type: ignore[union-attr]
+    else:
+        with open(os.fspath(source), "rb") as file:  # type: ignore[arg-type]
+            content = file.read()
+    return content.encode("utf-8") if isinstance(content, str) else bytes(content)
+
+
+def _order(order: OrderLike) -> Tuple[str, Union[date, str]]:
+    if isinstance(order, AppointmentOrder):
+        return order.number, order.date
+    number, day = order
+    return number, day
+
+
+class Passport:
+    """An open city passport store: the entry point of the package.
+
+    Open one with :meth:`open_sled`, :meth:`connect_postgres` or :meth:`in_memory`, use it
+    as a context manager so that it is closed, and :meth:`login` to get a
+    :class:`Session` for everything else.
+
+    Examples
+    --------
+    >>> import citypassport
+    >>> with citypassport.Passport.open_sled("passport-data") as passport:
+    ...     with passport.login("viewer@city.example", "a long password") as session:
+    ...         frame = session.period_passport("2025")
+    """
+
+    def __init__(self, native: _native.Passport) -> None:
+        """Wraps a native store; use the class methods to open one."""
+        self._native = native
+
+    @classmethod
+    def open_sled(
+        cls,
+        path: Union[str, os.PathLike[str]],
+        *,
+        durability: str = "durable",
+        cache_capacity: Optional[int] = None,
+    ) -> Passport:
+        """Opens the embedded store in a folder, creating it if there is none.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The folder that holds the store. One process may have it open at a time.
+        durability : {"durable", "relaxed"}, default "durable"
+            ``durable``: every change is on disk before the call returns. ``relaxed``:
+            faster, but a crash may lose the changes of the last half second (never
+            part of one).
+        cache_capacity : int, optional
+            sled's page cache in bytes; 64 MiB by default.
+
+        Raises
+        ------
+        StorageError
+            The folder cannot be opened, holds something else, or is in use.
+        """
+        return cls(
+            _native.Passport.open_sled(
+                os.fspath(path), durability=durability, cache_capacity=cache_capacity
+            )
+        )
+
+    @classmethod
+    def connect_postgres(
+        cls,
+        url: str,
+        *,
+        schema: Optional[str] = None,
+        max_connections: Optional[int] = None,
+        acquire_timeout: Optional[float] = None,
+        migrate: bool = True,
+    ) -> Passport:
+        """Connects to a store in a PostgreSQL database.
+
+        Parameters
+        ----------
+        url : str
+            ``postgres://user:password@host:port/database``; the password never appears
+            in a message.
+        schema : str, optional
+            The schema that holds the store's tables, created if missing; the role's
+            ``search_path`` (usually ``public``) by default.
+        max_connections : int, optional
+            The pool's size; 10 by default.
+        acquire_timeout : float, optional
+            Seconds to wait for a connection before failing; 10 by default.
+        migrate : bool, default True
+            Bring the schema up to date on connecting. With False, a store that needs
+            migrating is refused.
+
+        Raises
+        ------
+        StorageError
+            The server cannot be reached, refuses the login, or the schema cannot be
+            migrated.
+        """
+        return cls(
+            _native.Passport.connect_postgres(
+                url,
+                schema=schema,
+                max_connections=max_connections,
+                acquire_timeout=acquire_timeout,
+                migrate=migrate,
+            )
+        )
+
+    @classmethod
+    def in_memory(cls) -> Passport:
+        """A store in memory, gone when closed: for trying things out and for tests."""
+        return cls(_native.Passport.in_memory())
+
+    @property
+    def backend(self) -> str:
+        """``memory``, ``sled`` or ``postgres``."""
+        return self._native.backend
+
+    @property
+    def closed(self) -> bool:
+        """Whether the store was closed."""
+        return self._native.closed
+
+    def close(self) -> None:
+        """Closes the store; its sessions stop working. Closing twice is harmless."""
+        self._native.close()
+
+    def __enter__(self) -> Passport:
+        return self
+
+    def __exit__(
+        self,
+        kind: Optional[Type[BaseException]],
+        error: Optional[BaseException],
+        traceback: Optional[TracebackType],
+    ) -> None:
+        self.close()
+
+    def today(self) -> date:
+        """Today's date in the city's time zone."""
+        return self._native.today()
+
+    def bootstrap_administrator(
+        self, email: str, full_name: str, order: OrderLike
+    ) -> _native.SetupToken:
+        """Creates the first administrator of an empty store.
+
+        Parameters
+        ----------
+        email, full_name : str
+            The administrator's login e-mail and name.
+        order : AppointmentOrder or (str, date)
+            The order that appoints them.
+
+        Returns
+        -------
+        SetupToken
+            The one-time token with which the administrator sets a password
+            (:meth:`set_password`).
+
+        Raises
+        ------
+        PermissionDenied
+            The store already has accounts.
+        """
+        number, day = _order(order)
+        return self._native.bootstrap_administrator(email, full_name, number, day)
+
+    def set_password(self, setup_token: Union[_native.SetupToken, str], password: str) -> None:
+        """Sets a person's password with the setup token they were given.
+
+        Parameters
+        ----------
+        setup_token : SetupToken or str
+            The token, or its text. It works once and ends the account's sessions.
+        password : str
+            The new password, 10 to 128 characters.
+
+        Raises
+        ------
+        InvalidInput
+            The token is unknown, used or expired, or the password is too short or long.
+        """
+        self._native.set_password(setup_token, password)
+
+    def login(self, email: str, password: str) -> Session:
+        """Logs in and returns a session; use it as a context manager to log out.
+
+        Raises
+        ------
+        LoginFailed
+            Wrong e-mail or password, or an inactive account (deliberately the same).
+        LockedOut
+            Too many failed attempts for this e-mail; try again later.
+        """
+        return Session(self, self._native.login(email, password))
+
+    def resume(self, token: str) -> Session:
+        """A session from a token kept earlier (see :meth:`Session.expose_token`).
+
+        The token is checked on the session's first call.
+        """
+        return Session(self, self._native.resume(token))
+
+    def __repr__(self) -> str:
+        return repr(self._native)
+
+
+class Session:
+    """A logged-in session: everything a person does goes through one.
+
+    Get one from :meth:`Passport.login`. Used as a context manager it logs out at the
+    end. The methods raise the subclasses of :class:`citypassport.Error`; which calls
+    an account may make depends on its roles, and the core checks them on every call.
+
+    Tables come as pandas DataFrames (install ``citypassport[pandas]``); each method
+    that returns one has a ``..._records()`` twin that returns a list of dicts.
+
+    Periods are strings: ``"2026-M07"`` (month), ``"2026-Q3"`` (quarter),
+    ``"2026-H2"`` (half-year), ``"2026"`` (year). A malformed one raises
+    :class:`InvalidInput`, which is also a :class:`ValueError`.
+    """
+
+    def __init__(self, passport: Passport, native: _native.Session) -> None:
+        """Wraps a native session; use :meth:`Passport.login`."""
+        self._passport = passport
+        self._native = native
+
+    @property
+    def account_id(self) -> Optional[str]:
+        """The id of the logged-in account (``None`` for a resumed session)."""
+        return self._native.account_id
+
+    @property
+    def closed(self) -> bool:
+        """Whether this session was logged out."""
+        return self._native.closed
+
+    def expose_token(self) -> str:
+        """The session token's text, to keep (say, in a web session) and
+        :meth:`Passport.resume` later. Treat it like a password."""
+        return self._native.expose_token()
+
+    def logout(self) -> None:
+        """Ends the session."""
+        self._native.logout()
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(
+        self,
+        kind: Optional[Type[BaseException]],
+        error: Optional[BaseException],
+        traceback: Optional[TracebackType],
+    ) -> None:
+        if self._native.closed:
+            return
+        if self._passport.closed:
+            # Nothing to end: closing the store ended every session with it.
+            self._native.forget()
+            return
+        try:
+            self._native.logout()
+        except _native.Unauthenticated:
+            # Already ended elsewhere (expired, revoked, or the account deactivated).
+            self._native.forget()
+
+    def __repr__(self) -> str:
+        return repr(self._native)
+
+    # Accounts -------------------------------------------------------------------------
+
+    def whoami(self) -> Account:
+        """The caller's own account."""
+        return build(Account, self._native.whoami())
+
+    def accounts(self) -> List[Account]:
+        """Every account, active or not; e-mails are shown to administrators only."""
+        return build_all(Account, self._native.accounts())
+
+    def create_account(
+        self,
+        email: str,
+        full_name: str,
+        roles: Iterable[str],
+        order: OrderLike,
+        *,
+        department: Optional[DepartmentLike] = None,
+    ) -> NewAccount:
+        """Creates an account (administrators only).
+
+        Parameters
+        ----------
+        email, full_name : str
+            The person's login e-mail and full name.
+        roles : iterable of str
+            One or more of ``executor``, ``controller``, ``viewer``,
+            ``chief_of_staff``, ``department_head``, ``administrator``.
+        order : AppointmentOrder or (str, date)
+            The order that is the basis of the account.
+        department : str or Department, optional
+            The department the person works in.
+
+        Returns
+        -------
+        NewAccount
+            The account's id and the setup token to hand to the person, who sets a
+            password with :meth:`Passport.set_password`.
+        """
+        number, day = _order(order)
+        account_id, token = self._native.create_account(
+            email,
+            full_name,
+            list(roles),
+            number,
+            day,
+            None if department is None else _id(department),
+        )
+        return NewAccount(account_id, token)
+
+    def deactivate_account(self, account: AccountLike, reason: str) -> None:
+        """Deactivates an account on dismissal: sessions end, credentials are erased,
+        assignments end; the history keeps the name (administrators only)."""
+        self._native.deactivate_account(_id(account), reason)
+
+    def issue_setup_token(self, account: AccountLike) -> _native.SetupToken:
+        """A new setup token for a forgotten password; ends the account's sessions
+        (administrators only)."""
+        return self._native.issue_setup_token(_id(account))
+
+    def change_password(self, old: str, new: str) -> None:
+        """Changes the caller's password and ends their other sessions."""
+        self._native.change_password(old, new)
+
+    # Departments and the catalog --------------------------------------------------------
+
+    def departments(self) -> List[Department]:
+        """Every department, by name."""
+        return build_all(Department, self._native.departments())
+
+    def department_by_name(self, name: str) -> Department:
+        """The department with this exact name.
+
+        Raises
+        ------
+        NotFound
+            There is none.
+        """
+        return build(Department, self._native.department_by_name(name))
+
+    def create_department(self, name: str, kind: str = "department") -> Department:
+        """Creates a department (``kind="department"``) or a municipal institution
+        (``kind="institution"``). Administrators and the chief of staff may."""
+        return build(Department, self._native.create_department(name, kind))
+
+    def catalog(self) -> pandas.DataFrame:
+        """The catalog as a DataFrame, one row per indicator, by section then code.
+
+        Columns: ``code, name, section, unit, okei, kind, periodicity, due, due_rule,
+        due_day, due_months_after, due_days, department, department_name, methodology,
+        min, max, max_change_percent``; the bounds are Decimal objects.
+        """
+        require_pandas()
+        return catalog_frame(self.catalog_records())
+
+    def catalog_records(self) -> List[Dict[str, Any]]:
+        """The catalog as a list of dicts, with the columns of :meth:`catalog`."""
+        names = {d.id: d.name for d in self.departments()}
+        rows = self._native.catalog()
+        for row in rows:
+            row["department_name"] = names.get(row["department"])
+        return rows
+
+    def sections(self) -> List[Section]:
+        """The catalog's sections, in order."""
+        return build_all(Section, self._native.sections())
+
+    def indicator(self, code: str) -> Indicator:
+        """One indicator by code.
+
+        Raises
+        ------
+        NotFound
+            No indicator has this code.
+        """
+        return build(Indicator, self._native.indicator(code))
+
+    def define_indicator(
+        self,
+        code: str,
+        name: str,
+        section: str,
+        unit: str,
+        kind: str,
+        periodicity: str,
+        *,
+        okei: Optional[str] = None,
+        due_day: Optional[int] = None,
+        due_months_after: Optional[int] = None,
+        due_days: Optional[int] = None,
+        department: Optional[DepartmentLike] = None,
+        methodology: str = "",
+        min: Optional[Number] = None,
+        max: Optional[Number] = None,
+        max_change_percent: Optional[Number] = None,
+        first_period: Optional[PeriodLike] = None,
+    ) -> Indicator:
+        """Adds an indicator to the catalog (the chief of staff may).
+
+        Parameters
+        ----------
+        code, name, section, unit : str
+            The unique code, the published name, the section (created if new) and the
+            unit's name.
+        kind : str
+            ``integer``, ``decimal:N``, ``percent:N`` or ``yes_no``.
+        periodicity : str
+            ``monthly``, ``quarterly``, ``half_yearly`` or ``yearly``.
+        okei : str, optional
+            The unit's OKEI code.
+        due_day, due_months_after : int, optional
+            Due on day ``due_day`` of the ``due_months_after``-th month after the
+            period; the core's default rule (the 10th of the next month) fills what is
+            not given.
+        due_days : int, optional
+            Due this many calendar days after the period instead.
+        department : str or Department, optional
+            The department responsible.
+        methodology : str
+            How it is calculated.
+        min, max : str, int or Decimal, optional
+            Hard bounds.
+        max_change_percent : str, int or Decimal, optional
+            Soft limit on the change against the previous period, in per cent.
+        first_period : str, optional
+            The first period values are expected for; by default the first whose due
+            date has not passed, so that a new indicator has no missing history.
+
+        Returns
+        -------
+        Indicator
+            The definition as stored.
+        """
+        self._native.define_indicator(
+            code,
+            name,
+            section,
+            unit,
+            kind,
+            periodicity,
+            okei=okei,
+            due_day=due_day,
+            due_months_after=due_months_after,
+            due_days=due_days,
+            department=None if department is None else _id(department),
+            methodology=methodology,
+            min=min,
+            max=max,
+            max_change_percent=max_change_percent,
+            first_period=first_period,
+        )
+        return self.indicator(code)
+
+    def load_catalog_csv(
+        self,
+        source: Source,
+        departments_by_section: Optional[Mapping[str, DepartmentLike]] = None,
+    ) -> CatalogLoad:
+        """Loads indicators from a catalog CSV in one atomic write (the chief of staff
+        may). Loading the same file twice is harmless.
+
+        Parameters
+        ----------
+        source : path or file object
+            A path, or a text or binary file object, of a CSV like the shipped
+            ``data/indicators-ru-municipal.csv``.
+        departments_by_section : mapping of str to str or Department, optional
+            The responsible department of each section's indicators, where the file
+            names none.
+
+        Raises
+        ------
+        InvalidInput
+            A row is malformed (every bad row is named by line), or a department named
+            in the file does not exist.
+        """
+        sections = {s: _id(d) for s, d in (departments_by_section or {}).items()}
+        return build(CatalogLoad, self._native.load_catalog_csv(_read(source), sections))
+
+    def assign_executor(
+        self, executor: AccountLike, indicator: str, order: OrderLike
+    ) -> Assignment:
+        """Assigns an executor to an indicator from the date of the order.
+
+        The head of the indicator's department or an administrator may.
+        """
+        number, day = _order(order)
+        return build(
+            Assignment, self._native.assign_executor(_id(executor), indicator, number, day)
+        )
+
+    def assignments_of_indicator(self, indicator: str) -> List[Assignment]:
+        """The assignments of an indicator, current and ended."""
+        return build_all(Assignment, self._native.assignments_of_indicator(indicator))
+
+    def assignments_of_account(self, account: AccountLike) -> List[Assignment]:
+        """The assignments of an executor, current and ended."""
+        return build_all(Assignment, self._native.assignments_of_account(_id(account)))
+
+    # Values ----------------------------------------------------------------------------
+
+    def save_draft(
+        self,
+        indicator: str,
+        period: PeriodLike,
+        value: Optional[Number] = None,
+        *,
+        not_applicable: Optional[str] = None,
+    ) -> Value:
+        """Saves a draft value of an indicator assigned to the caller.
+
+        Parameters
+        ----------
+        indicator : str
+            The indicator's code.
+        period : str
+            E.g. ``"2026-M07"``; it must be of the indicator's periodicity.
+        value : str, int or Decimal, optional
+            The number. Text is read as a clerk types it: ``"12,5"``, ``"12.5"``,
+            ``"1 234"``. Floats are refused, since they hold no exact decimal.
+        not_applicable : str, optional
+            Instead of a value: the reason the indicator does not apply to the period.
+
+        Returns
+        -------
+        Value
+            The draft as saved.
+
+        Raises
+        ------
+        InvalidInput
+            The period or number is malformed (``field`` names which), or does not fit
+            the indicator's kind.
+        Implausible
+            A hard bound of the indicator refuses the number.
+        PermissionDenied
+            The indicator is not assigned to the caller.
+        WrongState
+            The value is submitted or accepted.
+        """
+        return build(
+            Value,
+            self._native.save_draft(indicator, period, value, not_applicable=not_applicable),
+        )
+
+    def submit(self, indicator: str, period: PeriodLike) -> Value:
+        """Submits the caller's draft (or fixed returned value) for review."""
+        return build(Value, self._native.submit(indicator, period))
+
+    def accept(self, indicator: str, period: PeriodLike) -> Value:
+        """Accepts a submitted value (controllers; nobody accepts their own)."""
+        return build(Value, self._native.accept(indicator, period))
+
+    def return_value(self, indicator: str, period: PeriodLike, reason: str) -> Value:
+        """Returns a submitted value to its executor with a reason (controllers)."""
+        return build(Value, self._native.return_value(indicator, period, reason))
+
+    def value(self, indicator: str, period: PeriodLike) -> Optional[Value]:
+        """The value of an indicator for a period, or ``None`` if none was entered."""
+        found = self._native.value(indicator, period)
+        return None if found is None else build(Value, found)
+
+    def value_history(self, indicator: str, period: PeriodLike) -> List[Revision]:
+        """Every revision of a value, oldest first: who, when, what and why."""
+        return build_all(Revision, self._native.value_history(indicator, period))
+
+    def values_to_review(self) -> List[Value]:
+        """Values awaiting review (controllers), with soft-rule flags."""
+        return build_all(Value, self._native.values_to_review())
+
+    def enter_values(
+        self, rows: Any, *, submit: bool = False, dry_run: bool = False
+    ) -> EntryReport:
+        """Enters many values at once and reports, per row, what was refused and why.
+
+        The core checks every row as :meth:`save_draft` would, stores the rows that pass
+        in one atomic write (submitting them if asked) and reports the others.
+
+        Parameters
+        ----------
+        rows : DataFrame or iterable of dicts or tuples
+            Columns (or keys) ``indicator`` (or ``code``), ``period``, ``value`` and
+            optionally ``not_applicable`` (a reason); tuples are read in that order.
+            Values are text, ints or Decimals; read spreadsheets with ``dtype=str`` so
+            that numbers stay exactly as typed. An empty cell is an empty value, which
+            is refused unless the row gives a not-applicable reason.
+        submit : bool, default False
+            Submit the stored rows for review too.
+        dry_run : bool, default False
+            Only check the rows; store nothing.
+
+        Returns
+        -------
+        EntryReport
+            One entry per input row: accepted, stored, status, and for a refused row
+            the field at fault and the reason.
+
+        Raises
+        ------
+        Conflict, StorageError
+            The write of the good rows failed; nothing was stored.
+        Unauthenticated, PermissionDenied
+            The session is gone, or the account does not enter values.
+        """
+        return enter_values(self._native, rows, submit, dry_run)
+
+    def export_values(
+        self, after: Optional[Tuple[str, PeriodLike]] = None, limit: int = 1000
+    ) -> List[Value]:
+        """One page of every stored value, in (indicator, period) order.
+
+        Pass the last value's ``(indicator, period)`` as ``after`` for the next page; an
+        empty page is the end. Each page is recorded in the audit log as an export.
+        """
+        return build_all(Value, self._native.export_values(after, limit))
+
+    def values_with_status(self, status: str) -> List[Value]:
+        """Every value in a status: ``draft``, ``submitted``, ``accepted`` or
+        ``returned``."""
+        return build_all(Value, self._native.values_with_status(status))
+
+    # Tables ----------------------------------------------------------------------------
+
+    def period_passport(self, period: PeriodLike, *, as_float: bool = False) -> pandas.DataFrame:
+        """The passport for one period: every indicator of the period's periodicity with
+        its value and status, in long form. Recorded in the audit log as an export.
+
+        Parameters
+        ----------
+        period : str
+            E.g. ``"2025"`` for the yearly indicators of 2025.
+        as_float : bool, default False
+            Values as float64 (NaN where missing) instead of exact Decimal objects.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per indicator. Columns: ``indicator, name, section, unit, okei,
+            periodicity, period, period_start, period_end, value, not_applicable,
+            status, timeliness, days_late, due_date, flags, return_reason, department,
+            entered_by, updated_at, submitted_by, submitted_at, first_submitted_at,
+            reviewed_by, reviewed_at, times_returned, revisions``. ``status`` is ``not
+            entered`` where there is no value; ``timeliness`` is ``not_yet_due``,
+            ``on_time``, ``late``, ``missing``, ``excused`` or ``not_applicable``, and
+            empty for a period before the indicator's first expected one; the dates are
+            datetime64, the instants datetime64 in UTC.
+        """
+        require_pandas()
+        return long_frame(self.period_passport_records(period), as_float)
+
+    def period_passport_records(self, period: PeriodLike) -> List[Dict[str, Any]]:
+        """:meth:`period_passport` as a list of dicts (Decimal, date, datetime)."""
+        return self._with_timeliness(self._native.period_passport(period))
+
+    def indicator_series(
+        self,
+        indicator: str,
+        first: PeriodLike,
+        last: PeriodLike,
+        *,
+        as_float: bool = False,
+    ) -> pandas.DataFrame:
+        """One indicator from ``first`` to ``last``, both included, in long form with a
+        row for every period (see :meth:`period_passport` for the columns). Recorded in
+        the audit log as an export.
+
+        Examples
+        --------
+        >>> frame = session.indicator_series("MR-1.1", "2016", "2025", as_float=True)
+        >>> frame.plot(x="period_start", y="value")
+        """
+        require_pandas()
+        return long_frame(self.indicator_series_records(indicator, first, last), as_float)
+
+    def indicator_series_records(
+        self, indicator: str, first: PeriodLike, last: PeriodLike
+    ) -> List[Dict[str, Any]]:
+        """:meth:`indicator_series` as a list of dicts."""
+        return self._with_timeliness(self._native.indicator_series(indicator, first, last))
+
+    def _with_timeliness(self, rows: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+        """Passport rows with the due date and timeliness of each value, joined from
+        :meth:`timeliness_records`."""
+        if not rows:
+            return rows
+        first = max(min(r["period_start"] for r in rows) - _DUE_BEFORE, _EARLIEST_DUE)
+        last = min(max(r["period_end"] for r in rows) + _DUE_AFTER, _LATEST_DUE)
+        expected = {(e["indicator"], e["period"]): e for e in self._native.timeliness(first, last)}
+        joined = []
+        for row in rows:
+            found = expected.get((row["indicator"], row["period"]))
+            columns = {
+                "timeliness": found["timeliness"] if found else None,
+                "days_late": found["days_late"] if found else None,
+                "due_date": found["due_date"] if found else None,
+            }
+            joined.append({**row, **columns})
+        return joined
+
+    def series_table(
+        self,
+        indicators: Sequence[str],
+        first: PeriodLike,
+        last: PeriodLike,
+        *,
+        as_float: bool = False,
+    ) -> pandas.DataFrame:
+        """Several indicators of one periodicity in wide form: indicators by periods.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by indicator code in the order given, one column per period from
+            ``first`` to ``last``, holding the values (Decimal, or float with
+            ``as_float``).
+        """
+        pd = require_pandas()
+        frames = [
+            long_frame(self.indicator_series_records(code, first, last), as_float)
+            for code in indicators
+        ]
+        if not frames:
+            return pd.DataFrame()
+        return to_wide(pd.concat(frames, ignore_index=True))
+
+    def series_table_records(
+        self, indicators: Sequence[str], first: PeriodLike, last: PeriodLike
+    ) -> List[Dict[str, Any]]:
+        """:meth:`series_table` as a list of dicts: ``indicator``, ``name``, ``unit``,
+        then one key per period."""
+        return wide_records(self.indicator_series_records(code, first, last) for code in indicators)
+
+    # Deadlines, delay notices and the quarterly report -----------------------------------
+
+    def working_calendar(self) -> WorkingCalendar:
+        """The working-day calendar in force: years with published data, their
+        exceptional days, and the regional holidays."""
+        return WorkingCalendar.from_record(self._native.working_calendar())
+
+    def load_calendar_csv(self, source: Source) -> CalendarYears:
+        """Loads published calendar years from a CSV like ``data/ru-calendar-2027.csv``;
+        each year replaces what was in force for it (administrators)."""
+        return build(CalendarYears, self._native.load_calendar_csv(_read(source)))
+
+    def load_calendar_xml(self, source: Source) -> CalendarYears:
+        """Loads a year from the XML production calendar that public calendar services
+        publish (administrators)."""
+        return build(CalendarYears, self._native.load_calendar_xml(_read(source).decode("utf-8")))
+
+    def add_regional_holiday(
+        self, month: int, day: int, name: str, *, first_year: Optional[int] = None
+    ) -> None:
+        """Adds a regional non-working holiday, e.g. ``(7, 12, "День Прохоровского
+        поля", first_year=2020)`` in the Belgorod region (administrators)."""
+        self._native.add_regional_holiday(month, day, name, first_year)
+
+    def due_date(self, indicator: str, period: PeriodLike) -> DueDate:
+        """The due date of one value: the date set for it or the indicator's rule, moved
+        off non-working days; with the extension, if one was granted."""
+        return build(DueDate, self._native.due_date(indicator, period))
+
+    def set_due_date(
+        self, indicator: str, period: PeriodLike, date: Union[date, str], reason: str
+    ) -> DueDate:
+        """Sets the due date of one value in place of the rule's (the chief of staff)."""
+        return build(DueDate, self._native.set_due_date(indicator, period, date, reason))
+
+    def timeliness(self, first: Union[date, str], last: Union[date, str]) -> pandas.DataFrame:
+        """Every value due between two dates (both included), with its timeliness now.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per expected value. Columns: ``indicator, name, period,
+            period_start, period_end, department, executors, due_nominal, due_date,
+            due_moved, due_rules_only, extended_until, timeliness, days_late, status,
+            value, not_applicable, submitted_by, first_submitted_at, times_returned,
+            notices``.
+        """
+        require_pandas()
+        return frame(self.timeliness_records(first, last), EXPECTED_COLUMNS)
+
+    def timeliness_records(
+        self, first: Union[date, str], last: Union[date, str]
+    ) -> List[Dict[str, Any]]:
+        """:meth:`timeliness` as a list of dicts."""
+        return self._native.timeliness(first, last)
+
+    def reminders(self, days: int = 7) -> pandas.DataFrame:
+        """Values not yet submitted that are due within ``days`` days, and overdue ones,
+        soonest first: the columns of :meth:`timeliness` and ``days_left`` (negative
+        when overdue). An executor sees their own, a department head their
+        department's, controllers and viewers everyone's."""
+        require_pandas()
+        return frame(self.reminders_records(days), EXPECTED_COLUMNS + ["days_left"])
+
+    def reminders_records(self, days: int = 7) -> List[Dict[str, Any]]:
+        """:meth:`reminders` as a list of dicts."""
+        return self._native.reminders(days)
+
+    def file_delay_notice(
+        self,
+        values: Iterable[Tuple[str, PeriodLike]],
+        reason: str,
+        expected_date: Union[date, str],
+    ) -> DelayNotice:
+        """Files a notice that some of the caller's values will be late.
+
+        Parameters
+        ----------
+        values : iterable of (str, str)
+            The (indicator, period) pairs, not yet submitted.
+        reason : str
+            Why they will be late.
+        expected_date : datetime.date
+            When the executor expects to submit them.
+        """
+        pairs = [(code, period) for code, period in values]
+        return build(DelayNotice, self._native.file_delay_notice(pairs, reason, expected_date))
+
+    def grant_delay_notice(
+        self,
+        notice: NoticeLike,
+        until: Optional[Union[date, str]] = None,
+        *,
+        note: Optional[str] = None,
+    ) -> DelayNotice:
+        """Grants a delay notice: its values are due ``until`` (the executor's expected
+        date if none is given), moved off non-working days (controllers)."""
+        return build(DelayNotice, self._native.grant_delay_notice(_id(notice), until, note))
+
+    def decline_delay_notice(self, notice: NoticeLike, reason: str) -> DelayNotice:
+        """Declines a delay notice with a reason; the due dates stay (controllers)."""
+        return build(DelayNotice, self._native.decline_delay_notice(_id(notice), reason))
+
+    def delay_notices(self, status: Optional[str] = None) -> List[DelayNotice]:
+        """Delay notices, newest first; ``status`` is ``pending``, ``granted`` or
+        ``declined``. An executor sees their own."""
+        return build_all(DelayNotice, self._native.delay_notices(status))
+
+    def sweep_deadlines(self) -> int:
+        """Announces deadlines passed since the last sweep as ``deadline.passed``
+        events, each once; returns how many (controllers and administrators)."""
+        return self._native.sweep_deadlines()
+
+    def events(self, after: int = 0, limit: int = 1000) -> List[Event]:
+        """Events after the cursor ``after``, oldest first, at most ``limit``; pass the
+        last ``seq`` read as the next cursor and nothing is missed or read twice."""
+        return build_all(Event, self._native.events(after, limit))
+
+    def quarterly_report(self, quarter: PeriodLike) -> QuarterlyReport:
+        """The quarterly report for ``quarter`` (e.g. ``"2026-Q3"``), judged as of now.
+
+        Examples
+        --------
+        >>> report = session.quarterly_report("2026-Q1")
+        >>> print(report)                  # the text rendering
+        >>> report.violations()            # a DataFrame, worst first
+        """
+        return QuarterlyReport(self._native.quarterly_report(quarter))
+
+    # The audit log ---------------------------------------------------------------------
+
+    def audit_log(
+        self,
+        *,
+        after_seq: Optional[int] = None,
+        since: Optional[datetime] = None,
+        until: Optional[datetime] = None,
+        actor: Optional[AccountLike] = None,
+        kind: Optional[str] = None,
+        key: Optional[str] = None,
+        limit: Optional[int] = None,
+    ) -> List[AuditRecord]:
+        """Audit records that meet every condition given, oldest first.
+
+        Controllers, the chief of staff and administrators may read it.
+
+        Parameters
+        ----------
+        after_seq : int, optional
+            Only records after this sequence number: a cursor to follow the log.
+        since, until : datetime.datetime, optional
+            Timezone-aware bounds: at or after ``since``, before ``until``.
+        actor : str or Account, optional
+            Only what this account did.
+        kind : str, optional
+            Only records about this kind of record (``value``, ``account``, ...).
+        key : str, optional
+            Only records about this record (with ``kind``), e.g. ``MR-1.1|2025``.
+        limit : int, optional
+            At most this many.
+        """
+        return build_all(
+            AuditRecord,
+            self._native.audit_log(
+                after_seq=after_seq,
+                since=since,
+                until=until,
+                actor=None if actor is None else _id(actor),
+                kind=kind,
+                key=key,
+                limit=limit,
+            ),
+        )

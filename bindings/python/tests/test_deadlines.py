@@ -1,0 +1,137 @@
+"""Deadlines, timeliness, delay notices, reminders, events and the quarterly report,
+as they cross into Python. The rules themselves are tested in Rust."""
+
+from __future__ import annotations
+
+import datetime
+
+import pandas as pd
+import pytest
+
+import citypassport
+
+from helpers import REPO, City
+
+
+@pytest.fixture
+def monthly(sled_city: City) -> City:
+    """The city with a monthly indicator expected from January 2025: April 2025 is
+    submitted (late), May 2025 is missing."""
+    sled_city.chief.define_indicator(
+        "VISITS",
+        "Число посещений",
+        "Обращения",
+        "единица",
+        "integer",
+        "monthly",
+        okei="642",
+        department=sled_city.department,
+        first_period="2025-M01",
+    )
+    sled_city.head.assign_executor(sled_city.ids["executor"], "VISITS", ("8-р", "2020-01-13"))
+    sled_city.executor.save_draft("VISITS", "2025-M04", 120)
+    sled_city.executor.submit("VISITS", "2025-M04")
+    return sled_city
+
+
+def test_a_due_date_on_a_weekend_moves_to_a_working_day(monthly: City) -> None:
+    due = monthly.viewer.due_date("VISITS", "2025-M04")
+    assert due.due_nominal == datetime.date(2025, 5, 10)  # a Saturday
+    assert due.due_moved and due.due_date > due.due_nominal
+    assert due.due_date.weekday() < 5
+    assert due.extended_until is None
+
+
+def test_the_long_form_shows_timeliness(monthly: City) -> None:
+    frame = monthly.viewer.indicator_series("VISITS", "2025-M03", "2025-M05")
+    by_period = frame.set_index("period")
+    assert by_period.loc["2025-M04", "timeliness"] == "late"
+    assert by_period.loc["2025-M04", "days_late"] > 0
+    assert by_period.loc["2025-M05", "timeliness"] == "missing"
+    assert pd.api.types.is_datetime64_dtype(frame["due_date"])
+
+    before = monthly.viewer.indicator_series_records("POP", "2016", "2017")
+    assert [r["timeliness"] for r in before] == [None, None]
+
+
+def test_timeliness_and_reminders_as_tables(monthly: City) -> None:
+    table = monthly.viewer.timeliness(datetime.date(2025, 5, 1), datetime.date(2025, 6, 30))
+    assert list(table.columns) == citypassport.EXPECTED_COLUMNS
+    assert set(table["period"]) == {"2025-M04", "2025-M05"}
+
+    # Every month since January 2025 but April is missing, and reminders look a year back.
+    reminders = monthly.executor.reminders_records(30)
+    overdue = [r for r in reminders if r["days_left"] < 0]
+    assert overdue and {r["timeliness"] for r in overdue} == {"missing"}
+    assert {r["indicator"] for r in overdue} == {"VISITS"}
+    assert "days_left" in monthly.executor.reminders(30).columns
+
+
+def test_a_granted_delay_notice_excuses_the_value(monthly: City) -> None:
+    expected = monthly.passport.today() + datetime.timedelta(days=20)
+    notice = monthly.executor.file_delay_notice(
+        [("VISITS", "2025-M05")], "данные ЦСЗН поступят позже", expected
+    )
+    assert (notice.status, notice.values) == ("pending", (("VISITS", "2025-M05"),))
+    assert [n.id for n in monthly.controller.delay_notices("pending")] == [notice.id]
+
+    granted = monthly.controller.grant_delay_notice(notice, note="согласовано")
+    assert granted.status == "granted" and granted.granted_until >= expected
+    assert monthly.viewer.due_date("VISITS", "2025-M05").extended_until == granted.granted_until
+    row = monthly.viewer.period_passport_records("2025-M05")
+    assert [r["timeliness"] for r in row if r["indicator"] == "VISITS"] == ["excused"]
+
+    kinds = [e.kind for e in monthly.viewer.events()]
+    assert "notice.filed" in kinds and "extension.granted" in kinds
+    last = monthly.viewer.events()[-1].seq
+    assert monthly.viewer.events(after=last) == []
+
+    with pytest.raises(citypassport.WrongState):
+        monthly.controller.decline_delay_notice(notice.id, "поздно")
+    with pytest.raises(citypassport.InvalidInput, match="status"):
+        monthly.controller.delay_notices("lost")
+
+
+def test_the_quarterly_report_lists_the_violations(monthly: City) -> None:
+    report = monthly.viewer.quarterly_report("2025-Q2")
+    assert report.quarter == "2025-Q2"
+    assert report.due_date.month == 7
+    assert report.totals["late"] == 1 and report.totals["missing"] >= 1
+    violations = report.violations()
+    assert list(violations["indicator"][:2]) == ["VISITS", "VISITS"]
+    assert set(violations["period"]) >= {"2025-M04", "2025-M05"}
+    assert report.departments_records()[0]["name"] == "Отдел статистики"
+    assert "Исполнитель" in set(report.executors()["name"])
+    assert report.corrections().empty
+    assert str(report).startswith("Quarterly report 2025-Q2")
+    assert report._repr_markdown_().startswith("## Quarterly report")
+    assert report.to_csv().startswith("scope,") and "VISITS" in report.violations_to_csv()
+    assert repr(report).startswith("QuarterlyReport(2025-Q2")
+
+    with pytest.raises(citypassport.InvalidInput) as refused:
+        monthly.viewer.quarterly_report("2025-M04")
+    assert refused.value.field == "quarter"
+
+
+def test_deadlines_are_announced_once(monthly: City) -> None:
+    first = monthly.controller.sweep_deadlines()
+    assert isinstance(first, int)
+    assert monthly.controller.sweep_deadlines() == 0
+    with pytest.raises(citypassport.PermissionDenied):
+        monthly.viewer.sweep_deadlines()
+
+
+def test_calendar_data_and_set_due_dates(monthly: City) -> None:
+    calendar = monthly.viewer.working_calendar()
+    assert 2025 in calendar.years_with_data
+    assert any(d.kind == "working_day" for d in calendar.days)
+
+    loaded = monthly.admin.load_calendar_csv(REPO / "data" / "ru-calendar-2027.csv")
+    assert loaded.years == (2027,) and loaded.days > 0
+    monthly.admin.add_regional_holiday(7, 12, "День Прохоровского поля", first_year=2020)
+    holidays = monthly.viewer.working_calendar().regional_holidays
+    assert [(h.month, h.day, h.first_year) for h in holidays] == [(7, 12, 2020)]
+
+    due = monthly.chief.set_due_date("VISITS", "2025-M06", "2025-07-15", "перенос по приказу")
+    assert due.due_date == datetime.date(2025, 7, 15)
+    assert monthly.viewer.due_date("VISITS", "2025-M06").due_nominal == datetime.date(2025, 7, 15)
