@@ -65,12 +65,19 @@ impl Role {
                 &[ReadCatalog, ManageAccounts, ManageDepartments, AssignExecutors, ReadAudit]
             }
             Role::Executor => &[ReadCatalog, ReadValues, EnterValues],
-            Role::Controller => &[ReadCatalog, ReadValues, ReviewValues, ReadAudit],
-            Role::Viewer => &[ReadCatalog, ReadValues],
-            Role::ChiefOfStaff => {
-                &[ReadCatalog, ReadValues, EditCatalog, ManageDepartments, ReadAudit]
+            Role::Controller => {
+                &[ReadCatalog, ReadValues, ReviewValues, ProposeCorrections, ReadAudit]
             }
-            Role::DepartmentHead => &[ReadCatalog, ReadValues, AssignExecutors],
+            Role::Viewer => &[ReadCatalog, ReadValues],
+            Role::ChiefOfStaff => &[
+                ReadCatalog,
+                ReadValues,
+                EditCatalog,
+                ManageDepartments,
+                ApproveCorrections,
+                ReadAudit,
+            ],
+            Role::DepartmentHead => &[ReadCatalog, ReadValues, AssignExecutors, ProposeChanges],
         }
     }
 }
@@ -113,8 +120,14 @@ pub enum Permission {
     EnterValues,
     /// Accept or return submitted values.
     ReviewValues,
-    /// Change the catalog.
+    /// Change the catalog and decide on change proposals.
     EditCatalog,
+    /// Propose catalog changes for the department's indicators.
+    ProposeChanges,
+    /// Propose corrections of accepted values.
+    ProposeCorrections,
+    /// Approve or reject corrections.
+    ApproveCorrections,
     /// Read the audit log.
     ReadAudit,
 }

@@ -270,4 +270,9 @@ pub struct Event {
     pub values: Vec<ValueRef>,
     /// A delay notice it concerns.
     pub notice: Option<Id>,
+    /// For a catalog change, the department responsible for the indicator, whose head
+    /// is to be told.
+    pub department: Option<Id>,
+    /// For a catalog change, the indicator's code.
+    pub indicator: Option<String>,
 }

@@ -29,6 +29,7 @@ pub mod clock;
 pub mod conformance;
 pub mod deadline;
 pub mod error;
+pub mod governance;
 pub mod id;
 pub mod memory;
 pub mod period;
@@ -51,6 +52,7 @@ pub use deadline::{
     DelayNotice, Event, ExpectedValue, NoticeStatus, Reminder, Timeliness, ValueRef,
 };
 pub use error::{Error, Result};
+pub use governance::{ChangeProposal, Correction, Decision, IndicatorVersion, ProposedChange};
 pub use id::Id;
 pub use memory::MemoryStorage;
 pub use period::{Period, Periodicity};

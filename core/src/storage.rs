@@ -77,11 +77,13 @@ pub enum RecordKind {
     Correction,
     /// A due date set for one value, or its extension, keyed `code|period`.
     DueDate,
+    /// One version of an indicator's definition, keyed `code|number`.
+    IndicatorVersion,
 }
 
 impl RecordKind {
     /// Every kind, in a fixed order.
-    pub const ALL: [RecordKind; 15] = [
+    pub const ALL: [RecordKind; 16] = [
         RecordKind::Section,
         RecordKind::Department,
         RecordKind::Indicator,
@@ -97,6 +99,7 @@ impl RecordKind {
         RecordKind::ChangeProposal,
         RecordKind::Correction,
         RecordKind::DueDate,
+        RecordKind::IndicatorVersion,
     ];
 
     /// A stable name, used by backends as a table or tree prefix: `value`, `account`, ...
@@ -117,6 +120,7 @@ impl RecordKind {
             RecordKind::ChangeProposal => "change_proposal",
             RecordKind::Correction => "correction",
             RecordKind::DueDate => "due_date",
+            RecordKind::IndicatorVersion => "indicator_version",
         }
     }
 

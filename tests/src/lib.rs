@@ -5,6 +5,7 @@
 
 pub mod city;
 pub mod deadlines;
+pub mod governance;
 pub mod scenarios;
 
 pub use city::City;
@@ -57,6 +58,19 @@ macro_rules! scenarios {
             deadlines::due_date_set_for_one_value_overrides_the_rule,
             deadlines::calendar_year_loaded_by_administrator_moves_due_dates,
             deadlines::regional_holiday_moves_due_dates_in_the_region,
+        );
+        $crate::__scenario_tests!(
+            $fresh;
+            governance::approved_proposal_leaves_earlier_periods_unchanged,
+            governance::unit_change_shows_each_value_in_its_own_unit,
+            governance::rejected_proposal_changes_nothing,
+            governance::proposals_are_for_own_department_and_decided_by_another,
+            governance::catalog_as_known_at_a_moment_is_reproduced,
+            governance::retired_indicator_leaves_later_catalogs_only,
+            governance::correction_is_invisible_until_approved,
+            governance::as_of_read_returns_the_value_of_that_moment,
+            governance::rejected_correction_is_kept_and_changes_nothing,
+            governance::quarterly_report_lists_the_corrections_of_the_quarter,
         );
     };
 }

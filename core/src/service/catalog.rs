@@ -122,6 +122,16 @@ impl Passport {
             indicator.first_period = Some(indicator.first_period_due_on_or_after(self.today()));
         }
         changes.insert(&indicator)?;
+        changes.insert(&crate::governance::IndicatorVersion {
+            code: indicator.code.clone(),
+            number: 1,
+            definition: Some(indicator.clone()),
+            effective_from: None,
+            recorded_at: self.now(),
+            recorded_by: actor.id().clone(),
+            proposal: None,
+            reason: "defined".into(),
+        })?;
         changes.audit(self.audit_entry(
             Some(actor.id()),
             "indicator.define",
@@ -190,21 +200,21 @@ impl Passport {
         self.catalog_unchecked().await
     }
 
+    /// The catalog as it stands for the newest periods: each indicator's latest
+    /// version, without the retired ones.
     pub(crate) async fn catalog_unchecked(&self) -> Result<Vec<Indicator>> {
-        let positions: BTreeMap<String, u32> = self
-            .scan::<Section>("")
-            .await?
-            .into_iter()
-            .map(|s| (s.record.name, s.record.position))
+        let history = self.history().await?;
+        let latest = history
+            .codes()
+            .filter_map(|code| {
+                history
+                    .versions(code)
+                    .iter()
+                    .max_by_key(|v| (v.effective_from.map(|p| p.first_day()), v.number))
+            })
+            .filter_map(|v| v.definition.clone())
             .collect();
-        let mut all: Vec<Indicator> =
-            self.scan::<Indicator>("").await?.into_iter().map(|i| i.record).collect();
-        all.sort_by(|a, b| {
-            let pa = positions.get(&a.section).copied().unwrap_or(u32::MAX);
-            let pb = positions.get(&b.section).copied().unwrap_or(u32::MAX);
-            (pa, &a.code).cmp(&(pb, &b.code))
-        });
-        Ok(all)
+        self.in_catalog_order(latest).await
     }
 
     /// The sections, in order.

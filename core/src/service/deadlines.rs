@@ -240,7 +240,7 @@ impl Passport {
         period: Period,
     ) -> Result<(DueDate, Option<NaiveDate>)> {
         self.authenticate(token).await?.require(Permission::ReadCatalog)?;
-        let indicator = self.indicator_unchecked(code).await?;
+        let indicator = self.definition_for(code, period).await?;
         let calendar = self.calendar().await?;
         let overriding = self
             .get::<DueDateOverride>(&value_key(&indicator.code, period))
@@ -279,7 +279,7 @@ impl Passport {
         let actor = self.authenticate(token).await?;
         actor.require(Permission::EditCatalog)?;
         text::check_reason("reason", reason)?;
-        let indicator = self.indicator_unchecked(code).await?;
+        let indicator = self.definition_for(code, period).await?;
         let key = value_key(&indicator.code, period);
         let current = self.get::<DueDateOverride>(&key).await?;
         let mut updated = current.as_ref().map(|c| c.record.clone()).unwrap_or(DueDateOverride {
@@ -321,26 +321,37 @@ impl Passport {
             policy: self.settings.deadline_policy,
             cache: HashMap::new(),
         };
-        let indicators = self.catalog_unchecked().await?;
+        let history = self.history().await?;
 
         // A due date lies at most a couple of years after its period ends; rules allow
-        // up to 24 months after, and a move adds days.
+        // up to 24 months after, and a move adds days. Each period is judged by the
+        // definition that applied to it, so a changed due-date rule or periodicity
+        // counts from the period it took effect.
         let earliest_end = first - Duration::days(2 * 366 + 60);
-        let mut candidates: Vec<(&Indicator, Period)> = Vec::new();
-        for indicator in &indicators {
-            let mut period = Period::containing(earliest_end, indicator.periodicity)?;
-            if let Some(first_period) = indicator.first_period {
-                period = period.max(first_period);
-            }
-            let last_period = Period::containing(last, indicator.periodicity)?;
-            while period <= last_period {
-                let due = due_dates.of(indicator.due, period);
-                if due.nominal <= last + Duration::days(60)
-                    && due.date >= first - Duration::days(60)
-                {
-                    candidates.push((indicator, period));
+        let mut candidates: Vec<(Indicator, Period)> = Vec::new();
+        for code in history.codes() {
+            let periodicities: BTreeSet<Periodicity> = history
+                .versions(code)
+                .iter()
+                .filter_map(|v| v.definition.as_ref().map(|d| d.periodicity))
+                .collect();
+            for periodicity in periodicities {
+                let mut period = Period::containing(earliest_end, periodicity)?;
+                let last_period = Period::containing(last, periodicity)?;
+                while period <= last_period {
+                    let expected = history
+                        .definition_for(code, period, None)
+                        .filter(|d| d.first_period.is_none_or(|first| first <= period));
+                    if let Some(indicator) = expected {
+                        let due = due_dates.of(indicator.due, period);
+                        if due.nominal <= last + Duration::days(60)
+                            && due.date >= first - Duration::days(60)
+                        {
+                            candidates.push((indicator.clone(), period));
+                        }
+                    }
+                    period = period.next();
                 }
-                period = period.next();
             }
         }
 
@@ -487,16 +498,7 @@ impl Passport {
         }
         for value in values {
             self.require_entry(&actor, &value.indicator).await?;
-            let indicator = self.indicator_unchecked(&value.indicator).await?;
-            if indicator.periodicity != value.period.periodicity() {
-                return Err(Error::invalid(
-                    "period",
-                    format!(
-                        "{} is reported {}; {} is not such a period",
-                        indicator.code, indicator.periodicity, value.period
-                    ),
-                ));
-            }
+            self.definition_for(&value.indicator, value.period).await?;
             let current = self.get::<Value>(&value_key(&value.indicator, value.period)).await?;
             if current.is_some_and(|v| v.record.first_submitted_at.is_some()) {
                 return Err(Error::WrongState(format!("{value} was already submitted")));
@@ -771,6 +773,8 @@ fn event_of(record: &crate::storage::AuditRecord) -> Option<Event> {
     };
     let mut values = Vec::new();
     let mut notice = None;
+    let mut department = None;
+    let mut indicator = None;
     match entry.kind {
         RecordKind::Value => {
             if let Some((code, period)) = entry.key.split_once('|') {
@@ -782,6 +786,17 @@ fn event_of(record: &crate::storage::AuditRecord) -> Option<Event> {
             values = body.values;
             notice = Some(body.id);
         }
+        RecordKind::ChangeProposal => {
+            let body: crate::governance::ChangeProposal =
+                serde_json::from_str(entry.after.as_deref()?).ok()?;
+            department = body.department;
+            indicator = Some(body.change.code().to_string());
+        }
+        RecordKind::Correction => {
+            let body: crate::governance::Correction =
+                serde_json::from_str(entry.after.as_deref()?).ok()?;
+            values.push(body.value);
+        }
         _ => {}
     }
     Some(Event {
@@ -791,6 +806,8 @@ fn event_of(record: &crate::storage::AuditRecord) -> Option<Event> {
         actor: entry.actor.clone(),
         values,
         notice,
+        department,
+        indicator,
     })
 }
 

@@ -9,6 +9,7 @@ mod accounts;
 mod catalog;
 mod deadlines;
 mod exchange;
+mod governance;
 mod report;
 mod values;
 

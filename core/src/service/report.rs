@@ -165,13 +165,4 @@ impl Passport {
         }
         Ok(values)
     }
-
-    /// Corrections approved in `[start, end)`; none until corrections exist.
-    async fn corrections_approved_between(
-        &self,
-        _start: chrono::DateTime<chrono::Utc>,
-        _end: chrono::DateTime<chrono::Utc>,
-    ) -> Result<Vec<crate::report::CorrectionLine>> {
-        Ok(Vec::new())
-    }
 }

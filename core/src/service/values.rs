@@ -116,8 +116,7 @@ impl Passport {
         input: ValueInput,
     ) -> Result<(Option<Versioned<Value>>, Value)> {
         self.require_entry(actor, code).await?;
-        let indicator = self.indicator_unchecked(code).await?;
-        check_period(&indicator, period)?;
+        let indicator = self.definition_for(code, period).await?;
         let entry = self.check_entry(&indicator, period, input)?;
         let flags = self.soft_flags(&indicator, period, &entry).await?;
 
@@ -349,7 +348,7 @@ impl Passport {
         }))
     }
 
-    fn check_entry(
+    pub(crate) fn check_entry(
         &self,
         indicator: &Indicator,
         period: Period,
@@ -444,12 +443,8 @@ impl Passport {
     ) -> Result<Vec<PassportRow>> {
         let actor = self.authenticate(token).await?;
         actor.require(Permission::ReadValues)?;
-        let indicators: Vec<Indicator> = self
-            .catalog_unchecked()
-            .await?
-            .into_iter()
-            .filter(|i| i.periodicity == period.periodicity())
-            .collect();
+        let history = self.history().await?;
+        let indicators = self.in_catalog_order(history.catalog_for(period, None)).await?;
         let keys: Vec<String> = indicators.iter().map(|i| value_key(&i.code, period)).collect();
         let values = self.storage.get_many(RecordKind::Value, &keys).await?;
         let mut rows = Vec::with_capacity(indicators.len());
@@ -472,26 +467,35 @@ impl Passport {
     ) -> Result<Vec<PassportRow>> {
         let actor = self.authenticate(token).await?;
         actor.require(Permission::ReadValues)?;
-        let indicator = self.indicator_unchecked(code).await?;
-        check_period(&indicator, from)?;
-        check_period(&indicator, to)?;
+        let code = code.trim();
+        if from.periodicity() != to.periodicity() {
+            return Err(Error::invalid(
+                "period range",
+                format!("{from} and {to} are periods of different kinds"),
+            ));
+        }
         if from > to {
             return Err(Error::invalid("period range", format!("{from} is after {to}")));
         }
-        let prefix = format!("{}|", indicator.code);
+        let history = self.history_of(code).await?;
+        if history.versions(code).is_empty() {
+            return Err(Error::not_found("indicator", code));
+        }
+        let prefix = format!("{code}|");
         let mut by_period = std::collections::HashMap::new();
         for value in self.scan::<Value>(&prefix).await? {
             by_period.insert(value.record.period, value.record);
         }
+        // Each period shows the definition that applied to it: a unit changed in 2009
+        // shows thousands of roubles before and roubles after.
         let rows: Vec<PassportRow> = from
             .through(to)
-            .map(|period| PassportRow {
-                indicator: indicator.clone(),
-                period,
-                value: by_period.remove(&period),
+            .filter_map(|period| {
+                let indicator = history.definition_for(code, period, None)?.clone();
+                Some(PassportRow { indicator, period, value: by_period.remove(&period) })
             })
             .collect();
-        self.record_export(&actor, "export.series", &indicator.code, rows.len()).await?;
+        self.record_export(&actor, "export.series", code, rows.len()).await?;
         Ok(rows)
     }
 
@@ -532,17 +536,4 @@ impl Passport {
             .map(|v| v.record)
             .collect())
     }
-}
-
-fn check_period(indicator: &Indicator, period: Period) -> Result<()> {
-    if period.periodicity() != indicator.periodicity {
-        return Err(Error::invalid(
-            "period",
-            format!(
-                "{} is reported {}; {period} is not such a period",
-                indicator.code, indicator.periodicity
-            ),
-        ));
-    }
-    Ok(())
 }
