@@ -5,7 +5,10 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use citypassport_core::{AppointmentOrder, MemoryStorage, Passport, SetupToken, Storage};
+use citypassport_core::{
+    AppointmentOrder, DeadlinePolicy, MemoryStorage, Passport, RegionalHoliday, Settings,
+    SetupToken, Storage, SystemClock,
+};
 use citypassport_postgres::{PostgresConfig, PostgresStorage};
 use citypassport_sled::{Durability, SledConfig, SledStorage};
 use pyo3::prelude::*;
@@ -42,9 +45,42 @@ pub(crate) struct Store {
     open: Mutex<Option<Open>>,
 }
 
+/// A regional holiday as Python gives it: month, day, name, first year.
+type HolidayArgs = (u32, u32, String, Option<i32>);
+
+/// The city's settings: the core's defaults, with the time zone, the deadline policy and
+/// the regional holidays given.
+fn settings(
+    py: Python<'_>,
+    time_zone: Option<&str>,
+    paid_nonworking_moves_deadlines: bool,
+    regional_holidays: Option<Vec<HolidayArgs>>,
+) -> PyResult<Settings> {
+    let mut settings = Settings::default();
+    if let Some(name) = time_zone {
+        settings.time_zone = name.parse().map_err(|_| {
+            errors::invalid(py, "time zone", format!("'{name}' is not an IANA time zone"))
+        })?;
+    }
+    settings.deadline_policy = DeadlinePolicy { paid_nonworking_moves_deadlines };
+    for (month, day, name, first_year) in regional_holidays.unwrap_or_default() {
+        let holiday = RegionalHoliday::new(month, day, name).map_err(|e| errors::to_py(py, e))?;
+        settings.regional_holidays.push(match first_year {
+            Some(year) => holiday.since(year),
+            None => holiday,
+        });
+    }
+    Ok(settings)
+}
+
 impl Store {
-    fn new(backend: Backend, storage: Arc<dyn Storage>, postgres: Option<PostgresStorage>) -> Self {
-        let passport = Passport::new(storage);
+    fn new(
+        backend: Backend,
+        storage: Arc<dyn Storage>,
+        postgres: Option<PostgresStorage>,
+        settings: Settings,
+    ) -> Self {
+        let passport = Passport::with_settings(storage, Arc::new(SystemClock), settings);
         Store { backend, open: Mutex::new(Some(Open { passport, postgres })) }
     }
 
@@ -142,13 +178,20 @@ pub(crate) struct PyPassport {
 impl PyPassport {
     /// Opens (or creates) a sled store in the folder `path`.
     #[staticmethod]
-    #[pyo3(signature = (path, *, durability = "durable", cache_capacity = None))]
+    #[pyo3(signature = (
+        path, *, durability = "durable", cache_capacity = None, time_zone = None,
+        paid_nonworking_moves_deadlines = false, regional_holidays = None
+    ))]
     fn open_sled(
         py: Python<'_>,
         path: PathBuf,
         durability: &str,
         cache_capacity: Option<u64>,
+        time_zone: Option<&str>,
+        paid_nonworking_moves_deadlines: bool,
+        regional_holidays: Option<Vec<HolidayArgs>>,
     ) -> PyResult<Self> {
+        let settings = settings(py, time_zone, paid_nonworking_moves_deadlines, regional_holidays)?;
         let durability = match durability {
             "durable" => Durability::Durable,
             "relaxed" => Durability::Relaxed,
@@ -163,15 +206,18 @@ impl PyPassport {
         }
         let opened = runtime::blocking(py, move || SledStorage::open_with(config))?;
         let storage = opened.map_err(|e| errors::storage(py, format!("opening the store: {e}")))?;
-        let store = Store::new(Backend::Sled { path }, Arc::new(storage), None);
+        let store = Store::new(Backend::Sled { path }, Arc::new(storage), None, settings);
         Ok(PyPassport { store: Arc::new(store) })
     }
 
     /// Connects to a PostgreSQL store, migrating its schema if it is behind.
     #[staticmethod]
     #[pyo3(signature = (
-        url, *, schema = None, max_connections = None, acquire_timeout = None, migrate = true
+        url, *, schema = None, max_connections = None, acquire_timeout = None, migrate = true,
+        time_zone = None, paid_nonworking_moves_deadlines = false, regional_holidays = None
     ))]
+    // One keyword argument per setting of the connection and of the city.
+    #[allow(clippy::too_many_arguments)]
     fn connect_postgres(
         py: Python<'_>,
         url: String,
@@ -179,7 +225,11 @@ impl PyPassport {
         max_connections: Option<u32>,
         acquire_timeout: Option<f64>,
         migrate: bool,
+        time_zone: Option<&str>,
+        paid_nonworking_moves_deadlines: bool,
+        regional_holidays: Option<Vec<HolidayArgs>>,
     ) -> PyResult<Self> {
+        let settings = settings(py, time_zone, paid_nonworking_moves_deadlines, regional_holidays)?;
         let mut config = PostgresConfig::new(url).with_migrate(migrate);
         if let Some(schema) = schema {
             config = config.with_schema(schema);
@@ -197,15 +247,24 @@ impl PyPassport {
             PostgresStorage::connect_with(config).await.map_err(citypassport_core::Error::from)
         })?;
         let shared: Arc<dyn Storage> = Arc::new(storage.clone());
-        let store = Store::new(Backend::Postgres, shared, Some(storage));
+        let store = Store::new(Backend::Postgres, shared, Some(storage), settings);
         Ok(PyPassport { store: Arc::new(store) })
     }
 
     /// A store in memory, gone when closed: for tests and trying things out.
     #[staticmethod]
-    fn in_memory() -> Self {
-        let store = Store::new(Backend::Memory, Arc::new(MemoryStorage::new()), None);
-        PyPassport { store: Arc::new(store) }
+    #[pyo3(signature = (
+        *, time_zone = None, paid_nonworking_moves_deadlines = false, regional_holidays = None
+    ))]
+    fn in_memory(
+        py: Python<'_>,
+        time_zone: Option<&str>,
+        paid_nonworking_moves_deadlines: bool,
+        regional_holidays: Option<Vec<HolidayArgs>>,
+    ) -> PyResult<Self> {
+        let settings = settings(py, time_zone, paid_nonworking_moves_deadlines, regional_holidays)?;
+        let store = Store::new(Backend::Memory, Arc::new(MemoryStorage::new()), None, settings);
+        Ok(PyPassport { store: Arc::new(store) })
     }
 
     /// `memory`, `sled` or `postgres`.

@@ -10,7 +10,7 @@ import pytest
 
 import citypassport
 
-from helpers import REPO, City
+from helpers import REPO, City, build_city
 
 
 @pytest.fixture
@@ -135,3 +135,23 @@ def test_calendar_data_and_set_due_dates(monthly: City) -> None:
     due = monthly.chief.set_due_date("VISITS", "2025-M06", "2025-07-15", "перенос по приказу")
     assert due.due_date == datetime.date(2025, 7, 15)
     assert monthly.viewer.due_date("VISITS", "2025-M06").due_nominal == datetime.date(2025, 7, 15)
+
+
+def test_the_city_settings_bring_the_regional_holiday() -> None:
+    holidays = [(7, 12, "День Прохоровского поля", 2020)]
+    with citypassport.Passport.in_memory(
+        time_zone="Europe/Moscow", regional_holidays=holidays
+    ) as passport:
+        town = build_city(passport)
+        town.chief.define_indicator(
+            "JULY", "Июльский показатель", "Обращения", "единица", "integer", "monthly",
+            due_day=12, first_period="2023-M01",
+        )  # fmt: skip
+        due = town.viewer.due_date("JULY", "2023-M06")
+        assert due.due_nominal == datetime.date(2023, 7, 12)  # a Wednesday, but a holiday
+        assert due.due_date == datetime.date(2023, 7, 13)
+        assert [h.name for h in town.viewer.working_calendar().regional_holidays] == [
+            "День Прохоровского поля"
+        ]
+    with pytest.raises(citypassport.InvalidInput, match="time zone"):
+        citypassport.Passport.in_memory(time_zone="Mars/Olympus")

@@ -14,6 +14,7 @@ _Record = Dict[str, Any]
 _Period = Union[str, int]
 _Date = Union[date, str]
 _Number = Union[str, int, Decimal]
+_Holiday = Tuple[int, int, str, Optional[int]]
 
 class Error(Exception):
     """The base class of every error of the city passport."""
@@ -55,7 +56,13 @@ class Passport:
 
     @staticmethod
     def open_sled(
-        path: str, *, durability: str = "durable", cache_capacity: Optional[int] = None
+        path: str,
+        *,
+        durability: str = "durable",
+        cache_capacity: Optional[int] = None,
+        time_zone: Optional[str] = None,
+        paid_nonworking_moves_deadlines: bool = False,
+        regional_holidays: Optional[List[_Holiday]] = None,
     ) -> Passport: ...
     @staticmethod
     def connect_postgres(
@@ -65,9 +72,17 @@ class Passport:
         max_connections: Optional[int] = None,
         acquire_timeout: Optional[float] = None,
         migrate: bool = True,
+        time_zone: Optional[str] = None,
+        paid_nonworking_moves_deadlines: bool = False,
+        regional_holidays: Optional[List[_Holiday]] = None,
     ) -> Passport: ...
     @staticmethod
-    def in_memory() -> Passport: ...
+    def in_memory(
+        *,
+        time_zone: Optional[str] = None,
+        paid_nonworking_moves_deadlines: bool = False,
+        regional_holidays: Optional[List[_Holiday]] = None,
+    ) -> Passport: ...
     @property
     def backend(self) -> str: ...
     @property

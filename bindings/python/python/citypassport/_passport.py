@@ -41,6 +41,7 @@ from ._records import (
     Event,
     Indicator,
     NewAccount,
+    RegionalHoliday,
     Revision,
     Section,
     Value,
@@ -95,6 +96,29 @@ def _id(record: Any) -> str:
     return record.id if hasattr(record, "id") else record
 
 
+#: A regional holiday: the dataclass or a ``(month, day, name, first_year)`` tuple.
+HolidayLike = Union[RegionalHoliday, Tuple[int, int, str, Optional[int]]]
+
+
+def _settings(
+    time_zone: Optional[str],
+    paid_nonworking_moves_deadlines: bool,
+    regional_holidays: Optional[Iterable[HolidayLike]],
+) -> Dict[str, Any]:
+    """The city's settings as the native module takes them."""
+    holidays = None
+    if regional_holidays is not None:
+        holidays = [
+            (h.month, h.day, h.name, h.first_year) if isinstance(h, RegionalHoliday) else tuple(h)
+            for h in regional_holidays
+        ]
+    return {
+        "time_zone": time_zone,
+        "paid_nonworking_moves_deadlines": paid_nonworking_moves_deadlines,
+        "regional_holidays": holidays,
+    }
+
+
 def _read(source: Source) -> bytes:
     """The bytes of a file given by path or as a file object."""
     if hasattr(source, "read"):
@@ -138,6 +162,9 @@ class Passport:
         *,
         durability: str = "durable",
         cache_capacity: Optional[int] = None,
+        time_zone: Optional[str] = None,
+        paid_nonworking_moves_deadlines: bool = False,
+        regional_holidays: Optional[Iterable[HolidayLike]] = None,
     ) -> Passport:
         """Opens the embedded store in a folder, creating it if there is none.
 
@@ -151,6 +178,8 @@ class Passport:
             part of one).
         cache_capacity : int, optional
             sled's page cache in bytes; 64 MiB by default.
+        time_zone, paid_nonworking_moves_deadlines, regional_holidays
+            The city's settings; see :meth:`in_memory`.
 
         Raises
         ------
@@ -159,7 +188,10 @@ class Passport:
         """
         return cls(
             _native.Passport.open_sled(
-                os.fspath(path), durability=durability, cache_capacity=cache_capacity
+                os.fspath(path),
+                durability=durability,
+                cache_capacity=cache_capacity,
+                **_settings(time_zone, paid_nonworking_moves_deadlines, regional_holidays),
             )
         )
 
@@ -172,6 +204,9 @@ class Passport:
         max_connections: Optional[int] = None,
         acquire_timeout: Optional[float] = None,
         migrate: bool = True,
+        time_zone: Optional[str] = None,
+        paid_nonworking_moves_deadlines: bool = False,
+        regional_holidays: Optional[Iterable[HolidayLike]] = None,
     ) -> Passport:
         """Connects to a store in a PostgreSQL database.
 
@@ -190,6 +225,8 @@ class Passport:
         migrate : bool, default True
             Bring the schema up to date on connecting. With False, a store that needs
             migrating is refused.
+        time_zone, paid_nonworking_moves_deadlines, regional_holidays
+            The city's settings; see :meth:`in_memory`.
 
         Raises
         ------
@@ -204,13 +241,36 @@ class Passport:
                 max_connections=max_connections,
                 acquire_timeout=acquire_timeout,
                 migrate=migrate,
+                **_settings(time_zone, paid_nonworking_moves_deadlines, regional_holidays),
             )
         )
 
     @classmethod
-    def in_memory(cls) -> Passport:
-        """A store in memory, gone when closed: for trying things out and for tests."""
-        return cls(_native.Passport.in_memory())
+    def in_memory(
+        cls,
+        *,
+        time_zone: Optional[str] = None,
+        paid_nonworking_moves_deadlines: bool = False,
+        regional_holidays: Optional[Iterable[HolidayLike]] = None,
+    ) -> Passport:
+        """A store in memory, gone when closed: for trying things out and for tests.
+
+        Parameters
+        ----------
+        time_zone : str, optional
+            The city's IANA time zone, in which deadlines and "today" are read;
+            ``Europe/Moscow`` by default.
+        paid_nonworking_moves_deadlines : bool, default False
+            Whether a due date on a paid non-working day moves to the next working day.
+        regional_holidays : iterable of RegionalHoliday or tuple, optional
+            The region's own non-working holidays as ``(month, day, name, first_year)``,
+            e.g. ``(7, 12, "День Прохоровского поля", 2020)`` in the Belgorod region.
+        """
+        return cls(
+            _native.Passport.in_memory(
+                **_settings(time_zone, paid_nonworking_moves_deadlines, regional_holidays)
+            )
+        )
 
     @property
     def backend(self) -> str:
