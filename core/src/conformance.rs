@@ -364,6 +364,30 @@ pub async fn audit_sequence_numbers_are_consecutive(store: Arc<dyn Storage>) -> 
     Ok(())
 }
 
+/// Each audit record carries the hash that chains it to the one before, across change
+/// sets.
+pub async fn audit_records_form_a_hash_chain(store: Arc<dyn Storage>) -> Result<()> {
+    use crate::storage::{chain_hash, GENESIS_HASH};
+
+    store.apply(ChangeSet { writes: vec![], audit: vec![audit("a", "A", 0, Some("u1"))] }).await?;
+    let entries = vec![audit("b", "B", 1, None), audit("c", "C", 2, Some("u2"))];
+    store.apply(ChangeSet { writes: vec![], audit: entries }).await?;
+
+    let records = store.audit(&AuditQuery::default()).await?;
+    let mut previous = GENESIS_HASH.to_string();
+    for record in &records {
+        assert_eq!(
+            record.hash,
+            chain_hash(&previous, record.seq, &record.entry),
+            "seq {}",
+            record.seq
+        );
+        previous = record.hash.clone();
+    }
+    assert_eq!(records.len(), 3);
+    Ok(())
+}
+
 /// The audit log answers queries by cursor, time, actor and record, with a limit.
 pub async fn audit_query_filters_by_cursor_time_actor_and_record(
     store: Arc<dyn Storage>,
@@ -499,6 +523,7 @@ macro_rules! storage_conformance {
             get_many_keeps_the_order_asked,
             audit_sequence_numbers_are_consecutive,
             audit_query_filters_by_cursor_time_actor_and_record,
+            audit_records_form_a_hash_chain,
             unicode_and_large_bodies_round_trip,
             racing_writers_exactly_one_wins
         );

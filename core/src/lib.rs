@@ -58,8 +58,8 @@ pub use memory::MemoryStorage;
 pub use period::{Period, Periodicity};
 pub use report::QuarterlyReport;
 pub use service::{
-    render_table, CalendarYears, CatalogLoad, ImportMode, ImportReport, ImportRow, Passport,
-    PassportRow, RefusedRow, Settings,
+    render_table, AuditVerification, CalendarYears, CatalogLoad, ImportMode, ImportReport,
+    ImportRow, Passport, PassportRow, RefusedRow, Settings,
 };
 pub use storage::{AuditQuery, AuditRecord, ChangeSet, Storage};
 pub use value::{Assignment, Entry, Revision, Value, ValueAction, ValueInput, ValueStatus};

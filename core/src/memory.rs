@@ -7,8 +7,8 @@ use async_trait::async_trait;
 
 use crate::error::Result;
 use crate::storage::{
-    conflict, AuditQuery, AuditRecord, ChangeSet, Expected, RecordKind, Storage, StoredRecord,
-    Write,
+    chain_hash, conflict, AuditQuery, AuditRecord, ChangeSet, Expected, RecordKind, Storage,
+    StoredRecord, Write, GENESIS_HASH,
 };
 
 /// Keeps the passport in memory; everything is gone when it is dropped.
@@ -115,7 +115,9 @@ impl Storage for MemoryStorage {
         let mut seqs = Vec::with_capacity(changes.audit.len());
         for entry in changes.audit {
             let seq = state.audit.len() as u64 + 1;
-            state.audit.push(AuditRecord { seq, entry });
+            let previous = state.audit.last().map_or(GENESIS_HASH, |r| r.hash.as_str());
+            let hash = chain_hash(previous, seq, &entry);
+            state.audit.push(AuditRecord { seq, entry, hash });
             seqs.push(seq);
         }
         Ok(seqs)
@@ -133,5 +135,16 @@ impl Storage for MemoryStorage {
 
     async fn last_audit_seq(&self) -> Result<u64> {
         Ok(self.lock().audit.len() as u64)
+    }
+}
+
+impl MemoryStorage {
+    /// Changes an audit record in place, as someone with access to the memory could:
+    /// for tests of tamper evidence only.
+    #[doc(hidden)]
+    pub fn tamper_with_audit_for_tests(&self, seq: u64, action: &str) {
+        if let Some(record) = self.lock().audit.iter_mut().find(|r| r.seq == seq) {
+            record.entry.action = action.to_string();
+        }
     }
 }

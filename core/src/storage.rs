@@ -14,9 +14,10 @@
 //!    not hold when the change set is applied, nothing is written and `apply` returns
 //!    [`Error::Conflict`] naming the record. Two writers that read the same version can
 //!    never both succeed: the check and the write are one atomic step.
-//! 3. **Ordered audit.** Audit records get sequence numbers that increase by one with
-//!    each record, in the order of commit, with no gaps and no reuse; a change set's
-//!    records are numbered consecutively. Readers can follow the log from a cursor.
+//! 3. **Ordered, chained audit.** Audit records get sequence numbers that increase by
+//!    one with each record, in the order of commit, with no gaps and no reuse; a change
+//!    set's records are numbered consecutively. Readers can follow the log from a cursor.
+//!    Each record carries [`chain_hash`] of the one before, computed in the same step.
 //! 4. **Durability.** When `apply` returns `Ok`, the change survives a crash of the
 //!    process, unless the embedder opened the backend in a relaxed mode that its docs
 //!    describe.
@@ -233,7 +234,7 @@ pub struct NewAuditRecord {
     pub after: Option<String>,
 }
 
-/// An audit record as stored, with its sequence number.
+/// An audit record as stored, with its sequence number and its link in the hash chain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditRecord {
     /// Position in the log, from 1.
@@ -241,6 +242,26 @@ pub struct AuditRecord {
     /// The record's content.
     #[serde(flatten)]
     pub entry: NewAuditRecord,
+    /// [`chain_hash`] of the previous record's hash, this `seq` and `entry`: altering or
+    /// removing any record breaks every hash after it.
+    pub hash: String,
+}
+
+/// The hash the chain starts from, standing in for "the record before the first".
+pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// The hash of audit record `seq` with content `entry`, following the record whose
+/// hash is `previous`: SHA-256 over the previous hash and the JSON of `(seq, entry)`, as
+/// lowercase hex. Every backend computes it the same way, in the same atomic step that
+/// numbers the record.
+pub fn chain_hash(previous: &str, seq: u64, entry: &NewAuditRecord) -> String {
+    use sha2::{Digest, Sha256};
+
+    let mut hasher = Sha256::new();
+    hasher.update(previous.as_bytes());
+    // Serializing a tuple of plain data cannot fail.
+    hasher.update(serde_json::to_vec(&(seq, entry)).unwrap_or_default());
+    hex::encode(hasher.finalize())
 }
 
 /// Writes and audit records to apply together.

@@ -84,9 +84,7 @@ impl PostgresConfig {
     /// Checks the settings and parses the URL.
     pub(crate) fn connect_options(&self) -> Result<PgConnectOptions, PostgresError> {
         if self.max_connections == 0 {
-            return Err(PostgresError::InvalidConfig(
-                "max_connections must be at least 1".into(),
-            ));
+            return Err(PostgresError::InvalidConfig("max_connections must be at least 1".into()));
         }
         if let Some(schema) = &self.schema {
             validate_schema_name(schema)?;
@@ -135,9 +133,7 @@ pub(crate) fn target(options: &PgConnectOptions) -> String {
 /// quotes itself.
 fn validate_schema_name(schema: &str) -> Result<(), PostgresError> {
     if schema.is_empty() {
-        return Err(PostgresError::InvalidConfig(
-            "the schema name is empty".into(),
-        ));
+        return Err(PostgresError::InvalidConfig("the schema name is empty".into()));
     }
     if schema.len() > MAX_SCHEMA_NAME {
         return Err(PostgresError::InvalidConfig(format!(
@@ -145,9 +141,7 @@ fn validate_schema_name(schema: &str) -> Result<(), PostgresError> {
         )));
     }
     if schema.contains('\0') {
-        return Err(PostgresError::InvalidConfig(
-            "the schema name contains a NUL".into(),
-        ));
+        return Err(PostgresError::InvalidConfig("the schema name contains a NUL".into()));
     }
     Ok(())
 }
@@ -176,11 +170,7 @@ mod tests {
     fn empty_or_overlong_schema_names_are_refused() {
         let base = PostgresConfig::new("postgres://localhost/db");
         assert!(base.clone().with_schema("").connect_options().is_err());
-        assert!(base
-            .clone()
-            .with_schema("x".repeat(64))
-            .connect_options()
-            .is_err());
+        assert!(base.clone().with_schema("x".repeat(64)).connect_options().is_err());
         assert!(base.with_schema("Город \"2\"").connect_options().is_ok());
     }
 

@@ -35,6 +35,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "reporting_views",
         sql: include_str!("../migrations/0002_reporting_views.sql"),
     },
+    Migration {
+        version: 3,
+        name: "audit_hash_chain",
+        sql: include_str!("../migrations/0003_audit_hash_chain.sql"),
+    },
 ];
 
 /// The schema version this library creates and expects.
@@ -68,10 +73,7 @@ pub(crate) async fn run(
             .map_err(state)?;
     if !has_table {
         if !apply {
-            return Err(PostgresError::MigrationNeeded {
-                found: 0,
-                known: SCHEMA_VERSION,
-            });
+            return Err(PostgresError::MigrationNeeded { found: 0, known: SCHEMA_VERSION });
         }
         create_bookkeeping(&mut tx, schema).await.map_err(state)?;
     }
@@ -90,10 +92,7 @@ pub(crate) async fn run(
         recorded.push((version, name));
     }
     if found > SCHEMA_VERSION {
-        return Err(PostgresError::NewerSchema {
-            found,
-            known: SCHEMA_VERSION,
-        });
+        return Err(PostgresError::NewerSchema { found, known: SCHEMA_VERSION });
     }
     for (version, name) in &recorded {
         let ours = MIGRATIONS.iter().find(|m| m.version == *version);
@@ -115,19 +114,12 @@ pub(crate) async fn run(
         return Ok(Vec::new());
     }
     if !apply {
-        return Err(PostgresError::MigrationNeeded {
-            found,
-            known: SCHEMA_VERSION,
-        });
+        return Err(PostgresError::MigrationNeeded { found, known: SCHEMA_VERSION });
     }
 
     let mut done = Vec::with_capacity(pending.len());
     for migration in pending {
-        debug!(
-            version = migration.version,
-            name = migration.name,
-            "applying migration"
-        );
+        debug!(version = migration.version, name = migration.name, "applying migration");
         let failed = |source| PostgresError::Migration {
             version: migration.version,
             name: migration.name,

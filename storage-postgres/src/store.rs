@@ -7,8 +7,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Timelike, Utc};
 use citypassport_core::storage::{
-    conflict, AuditQuery, AuditRecord, ChangeSet, Expected, IndexEntry, NewAuditRecord, RecordKind,
-    Storage, StoredRecord, Write,
+    chain_hash, conflict, AuditQuery, AuditRecord, ChangeSet, Expected, IndexEntry, NewAuditRecord,
+    RecordKind, Storage, StoredRecord, Write,
 };
 use citypassport_core::{Error, Id, Result};
 use sqlx::pool::PoolConnection;
@@ -27,10 +27,7 @@ const MIN_SERVER_VERSION: i32 = 130_000;
 /// expects them. A macro rather than a format, so that each query stays one constant.
 macro_rules! select_records {
     ($rest:literal) => {
-        concat!(
-            "SELECT r.key, r.version, r.body, r.index_entries::text AS index_entries ",
-            $rest
-        )
+        concat!("SELECT r.key, r.version, r.body, r.index_entries::text AS index_entries ", $rest)
     };
 }
 
@@ -70,10 +67,7 @@ impl PostgresStorage {
 
         // The first connection is a plain one, so that a refused connection or a wrong
         // password is reported as such rather than as a pool timeout.
-        let connect_error = |source| PostgresError::Connect {
-            target: target.clone(),
-            source,
-        };
+        let connect_error = |source| PostgresError::Connect { target: target.clone(), source };
         let mut conn = match tokio::time::timeout(
             config.acquire_timeout,
             PgConnection::connect_with(&options),
@@ -161,10 +155,7 @@ impl PostgresStorage {
         self.pool
             .acquire()
             .await
-            .map_err(|source| PostgresError::Connect {
-                target: self.target.clone(),
-                source,
-            })
+            .map_err(|source| PostgresError::Connect { target: self.target.clone(), source })
     }
 
     /// A storage error for a failed step. The driver's message names the cause (a
@@ -179,10 +170,7 @@ impl PostgresStorage {
             sqlx::Error::PoolClosed => "the store was closed".to_string(),
             other => other.to_string(),
         };
-        Error::storage(format!(
-            "PostgreSQL at {}: {operation} failed: {cause}",
-            self.target
-        ))
+        Error::storage(format!("PostgreSQL at {}: {operation} failed: {cause}", self.target))
     }
 
     /// Like [`failure`](Self::failure), except that the server's verdict on a
@@ -194,10 +182,7 @@ impl PostgresStorage {
         error: sqlx::Error,
         first: (RecordKind, &str),
     ) -> Error {
-        let code = error
-            .as_database_error()
-            .and_then(|e| e.code())
-            .map(|c| c.into_owned());
+        let code = error.as_database_error().and_then(|e| e.code()).map(|c| c.into_owned());
         match code.as_deref() {
             Some("40P01") | Some("40001") => conflict(first.0, first.1),
             _ => self.failure(operation, error),
@@ -260,13 +245,9 @@ impl PostgresStorage {
 
         let mut current = HashMap::with_capacity(rows.len());
         for row in &rows {
-            let kind: String = row
-                .try_get("kind")
-                .map_err(|e| self.failure("reading", e))?;
+            let kind: String = row.try_get("kind").map_err(|e| self.failure("reading", e))?;
             let key: String = row.try_get("key").map_err(|e| self.failure("reading", e))?;
-            let version: i64 = row
-                .try_get("version")
-                .map_err(|e| self.failure("reading", e))?;
+            let version: i64 = row.try_get("version").map_err(|e| self.failure("reading", e))?;
             current.insert((kind, key), version);
         }
 
@@ -398,9 +379,7 @@ impl PostgresStorage {
         }
         let mut touched = std::collections::HashSet::with_capacity(rows.len());
         for row in rows {
-            let kind: String = row
-                .try_get("kind")
-                .map_err(|e| self.failure(operation, e))?;
+            let kind: String = row.try_get("kind").map_err(|e| self.failure(operation, e))?;
             let key: String = row.try_get("key").map_err(|e| self.failure(operation, e))?;
             touched.insert((kind, key));
         }
@@ -425,8 +404,10 @@ impl PostgresStorage {
         audit: &[NewAuditRecord],
     ) -> Result<Vec<u64>> {
         let count = i64::try_from(audit.len()).map_err(Error::storage)?;
-        let last: i64 = sqlx::query_scalar(
-            "UPDATE audit_counter SET last_seq = last_seq + $1 RETURNING last_seq",
+        // Locking the counter row serializes appends, so the chain's previous hash read
+        // here is the one the next record must follow.
+        let (last, previous): (i64, String) = sqlx::query_as(
+            "UPDATE audit_counter SET last_seq = last_seq + $1 RETURNING last_seq, last_hash",
         )
         .bind(count)
         .fetch_one(&mut **tx)
@@ -435,6 +416,17 @@ impl PostgresStorage {
 
         let first = last - count + 1;
         let seqs: Vec<i64> = (first..=last).collect();
+        let mut hashes = Vec::with_capacity(audit.len());
+        let mut chain = previous;
+        for (seq, entry) in seqs.iter().zip(audit) {
+            chain = chain_hash(&chain, u64::try_from(*seq).map_err(Error::storage)?, entry);
+            hashes.push(chain.clone());
+        }
+        sqlx::query("UPDATE audit_counter SET last_hash = $1")
+            .bind(&chain)
+            .execute(&mut **tx)
+            .await
+            .map_err(|e| self.failure("numbering audit records", e))?;
         let mut ats = Vec::with_capacity(audit.len());
         let mut nanos = Vec::with_capacity(audit.len());
         for entry in audit {
@@ -442,10 +434,8 @@ impl PostgresStorage {
             ats.push(at);
             nanos.push(rest);
         }
-        let actors: Vec<Option<&str>> = audit
-            .iter()
-            .map(|e| e.actor.as_ref().map(Id::as_str))
-            .collect();
+        let actors: Vec<Option<&str>> =
+            audit.iter().map(|e| e.actor.as_ref().map(Id::as_str)).collect();
         let actions: Vec<&str> = audit.iter().map(|e| e.action.as_str()).collect();
         let kinds: Vec<&str> = audit.iter().map(|e| e.kind.as_str()).collect();
         let keys: Vec<&str> = audit.iter().map(|e| e.key.as_str()).collect();
@@ -453,9 +443,10 @@ impl PostgresStorage {
         let afters: Vec<Option<&str>> = audit.iter().map(|e| e.after.as_deref()).collect();
 
         sqlx::query(
-            "INSERT INTO audit (seq, at, at_nanos, actor, action, kind, key, before, after)
+            "INSERT INTO audit (seq, at, at_nanos, actor, action, kind, key, before, after, hash)
              SELECT * FROM UNNEST($1::int8[], $2::timestamptz[], $3::int4[], $4::text[],
-                                  $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])",
+                                  $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
+                                  $10::text[])",
         )
         .bind(&seqs)
         .bind(&ats)
@@ -466,27 +457,24 @@ impl PostgresStorage {
         .bind(&keys)
         .bind(&befores)
         .bind(&afters)
+        .bind(&hashes)
         .execute(&mut **tx)
         .await
         .map_err(|e| self.failure("appending audit records", e))?;
 
-        seqs.into_iter()
-            .map(|s| u64::try_from(s).map_err(Error::storage))
-            .collect()
+        seqs.into_iter().map(|s| u64::try_from(s).map_err(Error::storage)).collect()
     }
 }
 
 #[async_trait]
 impl Storage for PostgresStorage {
     async fn get(&self, kind: RecordKind, key: &str) -> Result<Option<StoredRecord>> {
-        let query = sqlx::query(select_records!(
-            "FROM records AS r WHERE r.kind = $1 AND r.key = $2"
-        ))
-        .bind(kind.as_str())
-        .bind(key);
-        let mut found = self
-            .read_records(kind, || format!("reading {}", describe(kind, key)), query)
-            .await?;
+        let query =
+            sqlx::query(select_records!("FROM records AS r WHERE r.kind = $1 AND r.key = $2"))
+                .bind(kind.as_str())
+                .bind(key);
+        let mut found =
+            self.read_records(kind, || format!("reading {}", describe(kind, key)), query).await?;
         Ok(found.pop())
     }
 
@@ -501,19 +489,12 @@ impl Storage for PostgresStorage {
         .bind(kind.as_str())
         .bind(keys);
         let found = self
-            .read_records(
-                kind,
-                || format!("reading {} {kind} records", keys.len()),
-                query,
-            )
+            .read_records(kind, || format!("reading {} {kind} records", keys.len()), query)
             .await?;
 
         let by_key: HashMap<&str, &StoredRecord> =
             found.iter().map(|r| (r.key.as_str(), r)).collect();
-        Ok(keys
-            .iter()
-            .map(|key| by_key.get(key.as_str()).map(|r| (*r).clone()))
-            .collect())
+        Ok(keys.iter().map(|key| by_key.get(key.as_str()).map(|r| (*r).clone())).collect())
     }
 
     async fn find(&self, kind: RecordKind, index: &str, value: &str) -> Result<Vec<StoredRecord>> {
@@ -526,8 +507,7 @@ impl Storage for PostgresStorage {
         .bind(kind.as_str())
         .bind(index)
         .bind(value);
-        self.read_records(kind, || format!("finding {kind} records by {index}"), query)
-            .await
+        self.read_records(kind, || format!("finding {kind} records by {index}"), query).await
     }
 
     async fn scan(&self, kind: RecordKind, prefix: &str) -> Result<Vec<StoredRecord>> {
@@ -560,11 +540,8 @@ impl Storage for PostgresStorage {
         }
         let plan = Plan::new(&changes)?;
 
-        let mut tx = self
-            .pool
-            .begin()
-            .await
-            .map_err(|e| self.failure("starting a transaction", e))?;
+        let mut tx =
+            self.pool.begin().await.map_err(|e| self.failure("starting a transaction", e))?;
 
         match self.apply_in(&mut tx, &changes, &plan).await {
             Ok(seqs) => {
@@ -593,27 +570,20 @@ impl Storage for PostgresStorage {
 
     async fn audit(&self, query: &AuditQuery) -> Result<Vec<AuditRecord>> {
         let mut sql = QueryBuilder::<Postgres>::new(
-            "SELECT seq, at, at_nanos, actor, action, kind, key, before, after
+            "SELECT seq, at, at_nanos, actor, action, kind, key, before, after, hash
              FROM audit WHERE true",
         );
         if let Some(after) = query.after_seq {
-            sql.push(" AND seq > ")
-                .push_bind(i64::try_from(after).unwrap_or(i64::MAX));
+            sql.push(" AND seq > ").push_bind(i64::try_from(after).unwrap_or(i64::MAX));
         }
         if let Some(from) = query.from {
             let (at, nanos) = split_instant(from);
-            sql.push(" AND (at, at_nanos) >= (")
-                .push_bind(at)
-                .push(", ")
-                .push_bind(nanos);
+            sql.push(" AND (at, at_nanos) >= (").push_bind(at).push(", ").push_bind(nanos);
             sql.push(")");
         }
         if let Some(to) = query.to {
             let (at, nanos) = split_instant(to);
-            sql.push(" AND (at, at_nanos) < (")
-                .push_bind(at)
-                .push(", ")
-                .push_bind(nanos);
+            sql.push(" AND (at, at_nanos) < (").push_bind(at).push(", ").push_bind(nanos);
             sql.push(")");
         }
         if let Some(actor) = &query.actor {
@@ -627,8 +597,7 @@ impl Storage for PostgresStorage {
         }
         sql.push(" ORDER BY seq");
         if let Some(limit) = query.limit {
-            sql.push(" LIMIT ")
-                .push_bind(i64::try_from(limit).unwrap_or(i64::MAX));
+            sql.push(" LIMIT ").push_bind(i64::try_from(limit).unwrap_or(i64::MAX));
         }
 
         let rows = sql
@@ -700,13 +669,9 @@ impl<'a> Batch<'a> {
         self.push_target(record.kind, &record.key);
         self.versions.push(db_version(record.version)?);
         self.bodies.push(&record.body);
-        let pairs: Vec<[&str; 2]> = record
-            .index
-            .iter()
-            .map(|e| [e.name.as_str(), e.value.as_str()])
-            .collect();
-        self.index_entries
-            .push(serde_json::to_string(&pairs).map_err(Error::storage)?);
+        let pairs: Vec<[&str; 2]> =
+            record.index.iter().map(|e| [e.name.as_str(), e.value.as_str()]).collect();
+        self.index_entries.push(serde_json::to_string(&pairs).map_err(Error::storage)?);
         Ok(())
     }
 }
@@ -754,20 +719,13 @@ impl<'a> Plan<'a> {
                         plan.index.keys.push(&record.key);
                     }
                 }
-                Write::Delete {
-                    kind,
-                    key,
-                    expected: Expected::Version(v),
-                } => {
+                Write::Delete { kind, key, expected: Expected::Version(v) } => {
                     plan.deletes.push_target(*kind, key);
                     plan.deletes.expected.push(i64::try_from(*v).unwrap_or(-1));
                 }
                 // Deleting what must be absent changes nothing; the lock step has
                 // already checked that it is absent.
-                Write::Delete {
-                    expected: Expected::Absent,
-                    ..
-                } => {}
+                Write::Delete { expected: Expected::Absent, .. } => {}
             }
         }
         Ok(plan)
@@ -794,15 +752,9 @@ async fn check_server(conn: &mut PgConnection, target: &str) -> Result<(), Postg
     )
     .fetch_one(conn)
     .await
-    .map_err(|source| PostgresError::Connect {
-        target: target.to_string(),
-        source,
-    })?;
+    .map_err(|source| PostgresError::Connect { target: target.to_string(), source })?;
 
-    let column = |source| PostgresError::Connect {
-        target: target.to_string(),
-        source,
-    };
+    let column = |source| PostgresError::Connect { target: target.to_string(), source };
     let version: i32 = row.try_get("version").map_err(column)?;
     let version_text: String = row.try_get("version_text").map_err(column)?;
     let encoding: String = row.try_get("encoding").map_err(column)?;
@@ -840,10 +792,7 @@ fn record_from_row(kind: RecordKind, row: &PgRow) -> Result<StoredRecord> {
             Error::storage(format!("{} has a negative version", describe(kind, &key)))
         })?,
         body,
-        index: pairs
-            .into_iter()
-            .map(|(name, value)| IndexEntry { name, value })
-            .collect(),
+        index: pairs.into_iter().map(|(name, value)| IndexEntry { name, value }).collect(),
         key,
     })
 }
@@ -859,11 +808,10 @@ fn audit_from_row(row: &PgRow) -> Result<AuditRecord> {
     let key: String = row.try_get("key").map_err(unreadable)?;
     let before: Option<String> = row.try_get("before").map_err(unreadable)?;
     let after: Option<String> = row.try_get("after").map_err(unreadable)?;
+    let hash: String = row.try_get("hash").map_err(unreadable)?;
 
     let kind = RecordKind::from_name(&kind).ok_or_else(|| {
-        Error::storage(format!(
-            "audit record {seq} names an unknown kind of record '{kind}'"
-        ))
+        Error::storage(format!("audit record {seq} names an unknown kind of record '{kind}'"))
     })?;
     Ok(AuditRecord {
         seq: u64::try_from(seq).map_err(Error::storage)?,
@@ -876,6 +824,7 @@ fn audit_from_row(row: &PgRow) -> Result<AuditRecord> {
             before,
             after,
         },
+        hash,
     })
 }
 
@@ -889,10 +838,7 @@ fn split_instant(at: DateTime<Utc>) -> (DateTime<Utc>, i32) {
 
 fn db_version(version: u64) -> Result<i64> {
     i64::try_from(version).map_err(|_| {
-        Error::invalid(
-            "version",
-            format!("{version} is larger than PostgreSQL keeps"),
-        )
+        Error::invalid("version", format!("{version} is larger than PostgreSQL keeps"))
     })
 }
 

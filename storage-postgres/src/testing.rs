@@ -64,14 +64,8 @@ impl TestSchema {
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
         // The time guards against a schema left behind by an earlier process that had
         // the same id.
-        let stamp = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_micros());
-        TestSchema::named(format!(
-            "cp_test_{}_{n}_{}",
-            std::process::id(),
-            stamp % 1_000_000_000
-        ))
+        let stamp = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_micros());
+        TestSchema::named(format!("cp_test_{}_{n}_{}", std::process::id(), stamp % 1_000_000_000))
     }
 
     /// A schema with the given name, dropped with the guard like a fresh one.
@@ -80,10 +74,7 @@ impl TestSchema {
     ///
     /// When there is no test server; see [`test_url`].
     pub fn named(name: impl Into<String>) -> TestSchema {
-        TestSchema {
-            url: test_url(),
-            name: name.into(),
-        }
+        TestSchema { url: test_url(), name: name.into() }
     }
 
     /// The schema's name.
@@ -99,9 +90,7 @@ impl TestSchema {
     /// A configuration for a store in this schema, with a small pool: many tests run at
     /// once against one server.
     pub fn config(&self) -> PostgresConfig {
-        PostgresConfig::new(self.url.clone())
-            .with_schema(self.name.clone())
-            .with_max_connections(4)
+        PostgresConfig::new(self.url.clone()).with_schema(self.name.clone()).with_max_connections(4)
     }
 
     /// Opens a store in this schema with [`config`](Self::config).
@@ -124,9 +113,7 @@ impl Drop for TestSchema {
         // to a shared server, so its failures are ignored.
         let (url, name) = (self.url.clone(), self.name.clone());
         let cleanup = std::thread::spawn(move || {
-            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build()
             else {
                 return;
             };

@@ -122,8 +122,7 @@ async fn store_made_by_the_first_version_is_migrated_without_losing_data() -> Te
         )
         .await?;
     let mut conn = common::connection(&schema).await;
-    conn.execute(include_str!("../migrations/0001_records_index_audit.sql"))
-        .await?;
+    conn.execute(include_str!("../migrations/0001_records_index_audit.sql")).await?;
     conn.execute(
         "CREATE TABLE citypassport_migrations (
              version bigint PRIMARY KEY, name text NOT NULL,
@@ -141,16 +140,10 @@ async fn store_made_by_the_first_version_is_migrated_without_losing_data() -> Te
 
     let store = schema.open().await;
     assert_eq!(store.schema_version().await?, SCHEMA_VERSION);
-    let kept = store
-        .get(RecordKind::Value, "MR-1|2026")
-        .await?
-        .expect("the record");
+    let kept = store.get(RecordKind::Value, "MR-1|2026").await?.expect("the record");
     assert_eq!((kept.version, kept.body.as_str()), (3, "{\"by\": \"v1\"}"));
     assert_eq!(kept.index, [IndexEntry::new("period", "2026")]);
-    assert_eq!(
-        store.find(RecordKind::Value, "period", "2026").await?.len(),
-        1
-    );
+    assert_eq!(store.find(RecordKind::Value, "period", "2026").await?.len(), 1);
     assert_eq!(store.last_audit_seq().await?, 1);
 
     // The next change set continues the log where version 1 left it.
@@ -211,40 +204,16 @@ async fn schema_names_reach_the_server_only_as_parameters() -> TestResult {
 async fn keys_sort_as_bytes_whatever_the_database_locale() -> TestResult {
     let schema = TestSchema::fresh();
     let store = schema.open().await;
-    let mut keys = vec![
-        "b",
-        "B",
-        "a",
-        "é",
-        "z",
-        "Я",
-        "я",
-        "A|1",
-        "A1",
-        "'; DROP TABLE records; --",
-    ];
-    let writes = keys
-        .iter()
-        .map(|k| put(record(k, 1, "{}".into()), Expected::Absent))
-        .collect();
-    store
-        .apply(ChangeSet {
-            writes,
-            audit: vec![],
-        })
-        .await?;
+    let mut keys =
+        vec!["b", "B", "a", "é", "z", "Я", "я", "A|1", "A1", "'; DROP TABLE records; --"];
+    let writes = keys.iter().map(|k| put(record(k, 1, "{}".into()), Expected::Absent)).collect();
+    store.apply(ChangeSet { writes, audit: vec![] }).await?;
 
     keys.sort_unstable();
     let listed = store.scan(RecordKind::Value, "").await?;
-    assert_eq!(
-        listed.iter().map(|r| r.key.as_str()).collect::<Vec<_>>(),
-        keys
-    );
+    assert_eq!(listed.iter().map(|r| r.key.as_str()).collect::<Vec<_>>(), keys);
     let found = store.find(RecordKind::Value, "period", "2026-Q3").await?;
-    assert_eq!(
-        found.iter().map(|r| r.key.as_str()).collect::<Vec<_>>(),
-        keys
-    );
+    assert_eq!(found.iter().map(|r| r.key.as_str()).collect::<Vec<_>>(), keys);
     Ok(())
 }
 
@@ -254,29 +223,17 @@ async fn audit_instants_keep_their_nanoseconds() -> TestResult {
     let store = schema.open().await;
     let at = Utc.with_ymd_and_hms(2026, 7, 1, 9, 0, 0).unwrap()
         + chrono::Duration::nanoseconds(1_234_567);
-    let entry = NewAuditRecord {
-        at,
-        ..audit("value.save", "k", "u1")
-    };
-    store
-        .apply(ChangeSet {
-            writes: vec![],
-            audit: vec![entry.clone()],
-        })
-        .await?;
+    let entry = NewAuditRecord { at, ..audit("value.save", "k", "u1") };
+    store.apply(ChangeSet { writes: vec![], audit: vec![entry.clone()] }).await?;
 
     let read = store.audit(&AuditQuery::default()).await?;
     assert_eq!(read[0].entry, entry);
     // Bounds a few nanoseconds either side of it still tell it apart.
-    let after = AuditQuery {
-        from: Some(at + chrono::Duration::nanoseconds(1)),
-        ..Default::default()
-    };
+    let after =
+        AuditQuery { from: Some(at + chrono::Duration::nanoseconds(1)), ..Default::default() };
     assert!(store.audit(&after).await?.is_empty());
-    let until = AuditQuery {
-        to: Some(at + chrono::Duration::nanoseconds(1)),
-        ..Default::default()
-    };
+    let until =
+        AuditQuery { to: Some(at + chrono::Duration::nanoseconds(1)), ..Default::default() };
     assert_eq!(store.audit(&until).await?.len(), 1);
     Ok(())
 }
@@ -304,10 +261,7 @@ async fn concurrent_writers_on_pooled_connections_lose_no_update() -> TestResult
             let mut conflicts = 0u64;
             let mut done = 0;
             while done < INCREMENTS {
-                let current = store
-                    .get(RecordKind::Value, "counter")
-                    .await?
-                    .expect("the counter");
+                let current = store.get(RecordKind::Value, "counter").await?.expect("the counter");
                 let count = read_counter(&current.body);
                 let next = record("counter", current.version + 1, counter_body(count + 1));
                 let changes = ChangeSet {
@@ -329,10 +283,7 @@ async fn concurrent_writers_on_pooled_connections_lose_no_update() -> TestResult
     }
     let successes = TASKS * INCREMENTS;
 
-    let last = store
-        .get(RecordKind::Value, "counter")
-        .await?
-        .expect("the counter");
+    let last = store.get(RecordKind::Value, "counter").await?.expect("the counter");
     assert_eq!(last.version, 1 + successes, "after {conflicts} conflicts");
     assert_eq!(read_counter(&last.body), successes);
 
@@ -342,10 +293,8 @@ async fn concurrent_writers_on_pooled_connections_lose_no_update() -> TestResult
     assert!(log.iter().enumerate().all(|(i, r)| r.seq == i as u64 + 1));
     assert_eq!(store.last_audit_seq().await?, 1 + successes);
     for task in 0..TASKS {
-        let by_task = AuditQuery {
-            actor: Some(Id::from(format!("task-{task}"))),
-            ..Default::default()
-        };
+        let by_task =
+            AuditQuery { actor: Some(Id::from(format!("task-{task}"))), ..Default::default() };
         assert_eq!(store.audit(&by_task).await?.len() as u64, INCREMENTS);
     }
     Ok(())
@@ -358,44 +307,25 @@ async fn failed_logins_do_not_show_the_password() -> TestResult {
 
     // A role that does not exist, with a password: the server refuses the login
     // whatever its authentication settings.
-    let rest = url
-        .split_once('@')
-        .map(|(_, rest)| rest)
-        .expect("a URL with a host");
+    let rest = url.split_once('@').map(|(_, rest)| rest).expect("a URL with a host");
     let wrong_login = format!("postgres://citypassport_nobody:{SECRET}@{rest}");
-    let error = PostgresStorage::connect(&wrong_login)
-        .await
-        .expect_err("a refused login");
+    let error = PostgresStorage::connect(&wrong_login).await.expect_err("a refused login");
     assert!(matches!(error, PostgresError::Connect { .. }), "{error:?}");
-    for shown in [
-        error.to_string(),
-        format!("{error:?}"),
-        Error::from(error).to_string(),
-    ] {
+    for shown in [error.to_string(), format!("{error:?}"), Error::from(error).to_string()] {
         assert!(!shown.contains(SECRET), "the password shows in: {shown}");
     }
 
     // Nobody listens on port 1: the connection itself is refused.
     let nowhere = format!("postgres://postgres:{SECRET}@127.0.0.1:1/postgres");
-    let error = PostgresStorage::connect(&nowhere)
-        .await
-        .expect_err("a refused connection");
+    let error = PostgresStorage::connect(&nowhere).await.expect_err("a refused connection");
     assert!(matches!(error, PostgresError::Connect { .. }), "{error:?}");
-    assert!(
-        error
-            .to_string()
-            .contains("127.0.0.1:1/postgres as postgres"),
-        "{error}"
-    );
+    assert!(error.to_string().contains("127.0.0.1:1/postgres as postgres"), "{error}");
     assert!(!format!("{error} {error:?}").contains(SECRET));
 
     // Nor does an open store or its configuration show it.
     let schema = TestSchema::fresh();
     let store = schema.open().await;
-    let password = url
-        .split_once("://")
-        .and_then(|(_, r)| r.split_once('@'))
-        .map(|(user, _)| user);
+    let password = url.split_once("://").and_then(|(_, r)| r.split_once('@')).map(|(user, _)| user);
     if let Some((_, password)) = password.and_then(|user| user.split_once(':')) {
         assert!(!format!("{store:?}").contains(password));
         assert!(!format!("{:?}", PostgresConfig::new(url.clone())).contains(password));

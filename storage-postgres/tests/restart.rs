@@ -33,10 +33,7 @@ async fn server_restart_gives_an_error_then_pool_recovers() -> TestResult {
     let schema = TestSchema::fresh();
     let store = Arc::new(
         PostgresStorage::connect_with(
-            schema
-                .config()
-                .with_max_connections(4)
-                .with_acquire_timeout(Duration::from_secs(2)),
+            schema.config().with_max_connections(4).with_acquire_timeout(Duration::from_secs(2)),
         )
         .await?,
     );
@@ -69,10 +66,7 @@ async fn server_restart_gives_an_error_then_pool_recovers() -> TestResult {
     for writer in writers {
         acknowledged.extend(writer.await?);
     }
-    assert!(
-        !acknowledged.is_empty(),
-        "the writers wrote nothing before the server went"
-    );
+    assert!(!acknowledged.is_empty(), "the writers wrote nothing before the server went");
 
     // With the server down, every operation is a storage error that says what failed.
     match store.get(RecordKind::Value, "before").await {
@@ -83,14 +77,8 @@ async fn server_restart_gives_an_error_then_pool_recovers() -> TestResult {
         other => panic!("expected a storage error, got {other:?}"),
     }
     let while_down = store.apply(insert(item("while-down", 1))).await;
-    assert!(
-        matches!(while_down, Err(Error::Storage(_))),
-        "{while_down:?}"
-    );
-    assert!(matches!(
-        store.last_audit_seq().await,
-        Err(Error::Storage(_))
-    ));
+    assert!(matches!(while_down, Err(Error::Storage(_))), "{while_down:?}");
+    assert!(matches!(store.last_audit_seq().await, Err(Error::Storage(_))));
 
     // Back up: the same store works at once, and recovery kept what was acknowledged.
     pg_ctl(&["start"])?;
@@ -101,22 +89,12 @@ async fn server_restart_gives_an_error_then_pool_recovers() -> TestResult {
     // record its record, and the log has no gap.
     let records = store.scan(RecordKind::Value, "").await?;
     let keys: BTreeSet<String> = records.into_iter().map(|r| r.key).collect();
-    assert!(
-        acknowledged.is_subset(&keys),
-        "an acknowledged change set was lost"
-    );
+    assert!(acknowledged.is_subset(&keys), "an acknowledged change set was lost");
     let log = store.audit(&AuditQuery::default()).await?;
-    assert!(
-        log.iter().enumerate().all(|(i, r)| r.seq == i as u64 + 1),
-        "a gap in the log"
-    );
+    assert!(log.iter().enumerate().all(|(i, r)| r.seq == i as u64 + 1), "a gap in the log");
     assert_eq!(log.len(), 2 * keys.len());
     for key in &keys {
-        assert_eq!(
-            log.iter().filter(|r| &r.entry.key == key).count(),
-            2,
-            "audit of {key}"
-        );
+        assert_eq!(log.iter().filter(|r| &r.entry.key == key).count(), 2, "audit of {key}");
     }
 
     let seqs = store.apply(insert(item("after", 1))).await?;
@@ -135,10 +113,7 @@ fn run_with_own_server(test: &str) -> TestResult {
         .arg(std::env::current_exe()?)
         .args(["--exact", test, "--nocapture"])
         .status()?;
-    assert!(
-        status.success(),
-        "the run under a server of its own failed: {status}"
-    );
+    assert!(status.success(), "the run under a server of its own failed: {status}");
     Ok(())
 }
 
@@ -148,11 +123,9 @@ fn pg_ctl(args: &[&str]) -> TestResult {
         .map_err(|_| "CITYPASSPORT_TEST_PG_CTL is not set; run under with-postgres.sh")?;
     let output = Command::new(&ctl).args(args).output()?;
     if !output.status.success() {
-        return Err(format!(
-            "pg_ctl {args:?} failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        )
-        .into());
+        return Err(
+            format!("pg_ctl {args:?} failed: {}", String::from_utf8_lossy(&output.stderr)).into()
+        );
     }
     Ok(())
 }
@@ -178,11 +151,5 @@ fn insert(record: StoredRecord) -> ChangeSet {
         after: Some(record.body.clone()),
     };
     let audit = vec![note("value.save"), note("value.submit")];
-    ChangeSet {
-        writes: vec![Write::Put {
-            record,
-            expected: Expected::Absent,
-        }],
-        audit,
-    }
+    ChangeSet { writes: vec![Write::Put { record, expected: Expected::Absent }], audit }
 }

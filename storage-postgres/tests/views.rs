@@ -57,9 +57,7 @@ async fn current_values_show_code_name_unit_period_and_status() -> TestResult {
     }))?;
     let not_applicable = Value {
         period: "2026-Q2".parse()?,
-        entry: Entry::NotApplicable {
-            reason: "ЗАГС закрыт на ремонт".into(),
-        },
+        entry: Entry::NotApplicable { reason: "ЗАГС закрыт на ремонт".into() },
         status: ValueStatus::Returned,
         return_reason: Some("уточните".into()),
         times_returned: 1,
@@ -67,11 +65,7 @@ async fn current_values_show_code_name_unit_period_and_status() -> TestResult {
     };
 
     let mut changes = Changes::new();
-    changes
-        .insert(&department)?
-        .insert(&births)?
-        .insert(&accepted)?
-        .insert(&not_applicable)?;
+    changes.insert(&department)?.insert(&births)?.insert(&accepted)?.insert(&not_applicable)?;
     store.apply(changes.into_change_set()).await?;
 
     // A plain connection, as psql or a BI tool would make.
@@ -91,8 +85,7 @@ async fn current_values_show_code_name_unit_period_and_status() -> TestResult {
     assert_eq!(q2.get::<String, _>("status"), "returned");
     assert_eq!(q2.get::<Option<String>, _>("value"), None);
     assert_eq!(
-        q2.get::<Option<String>, _>("not_applicable_reason")
-            .as_deref(),
+        q2.get::<Option<String>, _>("not_applicable_reason").as_deref(),
         Some("ЗАГС закрыт на ремонт")
     );
     assert_eq!(q2.get::<i32, _>("times_returned"), 1);
@@ -108,27 +101,14 @@ async fn current_values_show_code_name_unit_period_and_status() -> TestResult {
         q3.get::<NaiveDate, _>("period_start"),
         NaiveDate::from_ymd_opt(2026, 7, 1).unwrap()
     );
-    assert_eq!(
-        q3.get::<NaiveDate, _>("period_end"),
-        NaiveDate::from_ymd_opt(2026, 9, 30).unwrap()
-    );
+    assert_eq!(q3.get::<NaiveDate, _>("period_end"), NaiveDate::from_ymd_opt(2026, 9, 30).unwrap());
     assert_eq!(q3.get::<String, _>("status"), "accepted");
-    assert_eq!(
-        q3.get::<Option<String>, _>("value").as_deref(),
-        Some("1234")
-    );
-    assert_eq!(
-        q3.get::<Option<String>, _>("department").as_deref(),
-        Some("Отдел ЗАГС")
-    );
-    assert_eq!(
-        q3.get::<Option<chrono::DateTime<Utc>>, _>("submitted_at"),
-        Some(submitted)
-    );
+    assert_eq!(q3.get::<Option<String>, _>("value").as_deref(), Some("1234"));
+    assert_eq!(q3.get::<Option<String>, _>("department").as_deref(), Some("Отдел ЗАГС"));
+    assert_eq!(q3.get::<Option<chrono::DateTime<Utc>>, _>("submitted_at"), Some(submitted));
 
-    let published: Vec<String> = sqlx::query_scalar("SELECT period FROM accepted_values")
-        .fetch_all(&mut conn)
-        .await?;
+    let published: Vec<String> =
+        sqlx::query_scalar("SELECT period FROM accepted_values").fetch_all(&mut conn).await?;
     assert_eq!(published, ["2026-Q3"]);
 
     let catalog =
@@ -137,10 +117,7 @@ async fn current_values_show_code_name_unit_period_and_status() -> TestResult {
             .await?;
     assert_eq!(catalog.len(), 1);
     assert_eq!(catalog[0].get::<String, _>("periodicity"), "quarterly");
-    assert_eq!(
-        catalog[0].get::<Option<String>, _>("department").as_deref(),
-        Some("Отдел ЗАГС")
-    );
+    assert_eq!(catalog[0].get::<Option<String>, _>("department").as_deref(), Some("Отдел ЗАГС"));
     Ok(())
 }
 
@@ -163,16 +140,8 @@ async fn period_bounds_cover_every_periodicity() -> TestResult {
             .bind(period)
             .fetch_one(&mut conn)
             .await?;
-        assert_eq!(
-            row.get::<Option<NaiveDate>, _>("first"),
-            day(first),
-            "{period}"
-        );
-        assert_eq!(
-            row.get::<Option<NaiveDate>, _>("last"),
-            day(last),
-            "{period}"
-        );
+        assert_eq!(row.get::<Option<NaiveDate>, _>("first"), day(first), "{period}");
+        assert_eq!(row.get::<Option<NaiveDate>, _>("last"), day(last), "{period}");
     }
     Ok(())
 }

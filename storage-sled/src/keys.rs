@@ -23,6 +23,8 @@ pub(crate) const SCHEMA_VERSION_KEY: &[u8] = b"schema_version";
 
 /// The key in `meta` of the highest audit sequence number given so far.
 pub(crate) const LAST_AUDIT_SEQ_KEY: &[u8] = b"last_audit_seq";
+/// Key in `meta` of the hash of the last audit record, where the chain goes on from.
+pub(crate) const LAST_AUDIT_HASH_KEY: &[u8] = b"last_audit_hash";
 
 const END_OF_COMPONENT: [u8; 2] = [0x00, 0x01];
 const ESCAPED_NUL: [u8; 2] = [0x00, 0xFF];
@@ -114,22 +116,14 @@ mod tests {
     #[test]
     fn index_value_that_is_a_prefix_of_another_has_a_different_prefix() {
         let short = index_prefix(RecordKind::Value, "period", "2026-Q");
-        let long = index_key(
-            RecordKind::Value,
-            &IndexEntry::new("period", "2026-Q1"),
-            "k",
-        );
+        let long = index_key(RecordKind::Value, &IndexEntry::new("period", "2026-Q1"), "k");
         assert!(!long.starts_with(&short));
     }
 
     #[test]
     fn nul_inside_an_index_value_cannot_pose_as_a_component_end() {
         let plain = index_prefix(RecordKind::Value, "status", "a");
-        let with_nul = index_key(
-            RecordKind::Value,
-            &IndexEntry::new("status", "a\0\u{1}b"),
-            "k",
-        );
+        let with_nul = index_key(RecordKind::Value, &IndexEntry::new("status", "a\0\u{1}b"), "k");
         assert!(!with_nul.starts_with(&plain));
     }
 

@@ -6,8 +6,8 @@ use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use async_trait::async_trait;
 use citypassport_core::storage::{
-    conflict, AuditQuery, AuditRecord, ChangeSet, Expected, NewAuditRecord, RecordKind, Storage,
-    StoredRecord, Write,
+    chain_hash, conflict, AuditQuery, AuditRecord, ChangeSet, Expected, NewAuditRecord, RecordKind,
+    Storage, StoredRecord, Write, GENESIS_HASH,
 };
 use citypassport_core::{Error, Result};
 use sled::transaction::{abort, ConflictableTransactionResult, TransactionError};
@@ -99,11 +99,7 @@ impl SledStorage {
     /// sled cannot open its files (permissions, disk, the store open elsewhere) and
     /// [`OpenError::Unreadable`] when it finds them damaged.
     pub fn open_with(config: SledConfig) -> std::result::Result<Self, OpenError> {
-        let SledConfig {
-            path,
-            durability,
-            cache_capacity,
-        } = config;
+        let SledConfig { path, durability, cache_capacity } = config;
         check_folder(&path)?;
 
         // The background flush runs in both modes: it is what bounds the loss of the
@@ -115,22 +111,13 @@ impl SledStorage {
             .flush_every_ms(Some(RELAXED_FLUSH_INTERVAL_MS))
             .open()
             .map_err(|source| match source {
-                sled::Error::Io(_) => OpenError::Engine {
-                    path: path.clone(),
-                    source,
-                },
-                _ => OpenError::Unreadable {
-                    path: path.clone(),
-                    source,
-                },
+                sled::Error::Io(_) => OpenError::Engine { path: path.clone(), source },
+                _ => OpenError::Unreadable { path: path.clone(), source },
             })?;
         let created = ensure_schema(&db, &path)?;
 
         let tree = |name| {
-            db.open_tree(name).map_err(|source| OpenError::Engine {
-                path: path.clone(),
-                source,
-            })
+            db.open_tree(name).map_err(|source| OpenError::Engine { path: path.clone(), source })
         };
         let store = SledStorage {
             records: tree(RECORDS_TREE)?,
@@ -203,9 +190,7 @@ impl SledStorage {
         let bytes = self.records.get(keys::record_key(kind, key)).map_err(|e| {
             Error::storage(format!("{operation}: reading a {kind} record failed: {e}"))
         })?;
-        bytes
-            .map(|bytes| decode_record(operation, kind, key.to_string(), &bytes))
-            .transpose()
+        bytes.map(|bytes| decode_record(operation, kind, key.to_string(), &bytes)).transpose()
     }
 }
 
@@ -221,17 +206,13 @@ impl Storage for SledStorage {
         keys: &[String],
     ) -> Result<Vec<Option<StoredRecord>>> {
         let _gate = self.read_gate();
-        keys.iter()
-            .map(|key| self.read_record("get_many", kind, key))
-            .collect()
+        keys.iter().map(|key| self.read_record("get_many", kind, key)).collect()
     }
 
     async fn find(&self, kind: RecordKind, index: &str, value: &str) -> Result<Vec<StoredRecord>> {
         let prefix = keys::index_prefix(kind, index, value);
         let failed = |e: sled::Error| {
-            Error::storage(format!(
-                "find: reading the {kind} index {index} failed: {e}"
-            ))
+            Error::storage(format!("find: reading the {kind} index {index} failed: {e}"))
         };
         let _gate = self.read_gate();
 
@@ -239,9 +220,7 @@ impl Storage for SledStorage {
         for entry in self.index.scan_prefix(&prefix) {
             let (index_key, _) = entry.map_err(failed)?;
             let key = keys::key_after(prefix.len(), &index_key).ok_or_else(|| {
-                Error::storage(format!(
-                    "find: the {kind} index {index} holds a damaged entry"
-                ))
+                Error::storage(format!("find: the {kind} index {index} holds a damaged entry"))
             })?;
             match self.read_record("find", kind, &key)? {
                 Some(record) => found.push(record),
@@ -285,16 +264,10 @@ impl Storage for SledStorage {
         // Everything that can be prepared outside the transaction is, so that the
         // transaction (which holds sled's global commit lock and may be retried) only
         // reads, compares and writes bytes.
-        let writes = changes
-            .writes
-            .iter()
-            .map(PreparedWrite::new)
-            .collect::<Result<Vec<_>>>()?;
-        let audit = changes
-            .audit
-            .iter()
-            .map(encode_audit)
-            .collect::<Result<Vec<_>>>()?;
+        let writes = changes.writes.iter().map(PreparedWrite::new).collect::<Result<Vec<_>>>()?;
+        // The hash chain needs the sequence numbers, which only the transaction knows,
+        // so audit records are encoded inside it.
+        let audit = &changes.audit;
 
         let seqs = {
             let _gate = self.write_gate();
@@ -305,7 +278,7 @@ impl Storage for SledStorage {
                     for write in &writes {
                         write.stage(records, index)?;
                     }
-                    append_audit(audit_tree, meta, &audit)
+                    append_audit(audit_tree, meta, audit)
                 })
                 .map_err(|e| match e {
                     TransactionError::Abort(error) => error,
@@ -350,11 +323,9 @@ impl Storage for SledStorage {
                 .map_err(|e| Error::storage(format!("audit: reading the audit log failed: {e}")))?;
             let seq = keys::decode_seq(&seq)
                 .ok_or_else(|| Error::storage("audit: the audit log holds a damaged key"))?;
-            let entry: NewAuditRecord = serde_json::from_slice(&bytes).map_err(|_| {
+            let record: AuditRecord = serde_json::from_slice(&bytes).map_err(|_| {
                 Error::storage(format!("audit: audit record {seq} could not be decoded"))
             })?;
-
-            let record = AuditRecord { seq, entry };
             if query.matches(&record) {
                 found.push(record);
                 if found.len() == limit {
@@ -367,9 +338,7 @@ impl Storage for SledStorage {
 
     async fn last_audit_seq(&self) -> Result<u64> {
         let stored = self.meta.get(keys::LAST_AUDIT_SEQ_KEY).map_err(|e| {
-            Error::storage(format!(
-                "last_audit_seq: reading the audit counter failed: {e}"
-            ))
+            Error::storage(format!("last_audit_seq: reading the audit counter failed: {e}"))
         })?;
         decode_counter("last_audit_seq", stored.as_deref())
     }
@@ -402,11 +371,8 @@ impl<'a> PreparedWrite<'a> {
                 .map_err(|_| {
                     Error::storage(format!("apply: {} could not be encoded", name(kind, key)))
                 })?;
-                let index_keys = record
-                    .index
-                    .iter()
-                    .map(|entry| keys::index_key(kind, entry, key))
-                    .collect();
+                let index_keys =
+                    record.index.iter().map(|entry| keys::index_key(kind, entry, key)).collect();
                 Some((value, index_keys))
             }
             Write::Delete { .. } => None,
@@ -468,11 +434,12 @@ impl<'a> PreparedWrite<'a> {
     }
 }
 
-/// Numbers the encoded audit records from the stored counter on and appends them.
+/// Numbers the audit records from the stored counter on, links each to the one before
+/// in the hash chain, and appends them.
 fn append_audit(
     audit: &sled::transaction::TransactionalTree,
     meta: &sled::transaction::TransactionalTree,
-    entries: &[Vec<u8>],
+    entries: &[NewAuditRecord],
 ) -> ConflictableTransactionResult<Vec<u64>, Error> {
     if entries.is_empty() {
         return Ok(Vec::new());
@@ -481,24 +448,33 @@ fn append_audit(
         Ok(last) => last,
         Err(error) => return abort(error),
     };
+    let mut previous = match meta.get(keys::LAST_AUDIT_HASH_KEY)? {
+        Some(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        None => GENESIS_HASH.to_string(),
+    };
 
     let mut seqs = Vec::with_capacity(entries.len());
     for (seq, entry) in (last + 1..).zip(entries) {
-        audit.insert(&keys::encode_seq(seq)[..], entry.as_slice())?;
+        let hash = chain_hash(&previous, seq, entry);
+        let record = AuditRecord { seq, entry: entry.clone(), hash: hash.clone() };
+        let bytes = match encode_audit(&record) {
+            Ok(bytes) => bytes,
+            Err(error) => return abort(error),
+        };
+        audit.insert(&keys::encode_seq(seq)[..], bytes)?;
         seqs.push(seq);
+        previous = hash;
     }
-    meta.insert(
-        keys::LAST_AUDIT_SEQ_KEY,
-        &keys::encode_seq(last + entries.len() as u64)[..],
-    )?;
+    meta.insert(keys::LAST_AUDIT_SEQ_KEY, &keys::encode_seq(last + entries.len() as u64)[..])?;
+    meta.insert(keys::LAST_AUDIT_HASH_KEY, previous.as_bytes())?;
     Ok(seqs)
 }
 
-fn encode_audit(entry: &NewAuditRecord) -> Result<Vec<u8>> {
-    serde_json::to_vec(entry).map_err(|_| {
+fn encode_audit(record: &AuditRecord) -> Result<Vec<u8>> {
+    serde_json::to_vec(record).map_err(|_| {
         Error::storage(format!(
             "apply: an audit record of action {} could not be encoded",
-            entry.action
+            record.entry.action
         ))
     })
 }
@@ -510,18 +486,9 @@ fn decode_record(
     bytes: &[u8],
 ) -> Result<StoredRecord> {
     let value: RecordValue = serde_json::from_slice(bytes).map_err(|_| {
-        Error::storage(format!(
-            "{operation}: stored {} could not be decoded",
-            name(kind, &key)
-        ))
+        Error::storage(format!("{operation}: stored {} could not be decoded", name(kind, &key)))
     })?;
-    Ok(StoredRecord {
-        kind,
-        key,
-        version: value.version,
-        body: value.body,
-        index: value.index,
-    })
+    Ok(StoredRecord { kind, key, version: value.version, body: value.body, index: value.index })
 }
 
 fn decode_counter(operation: &str, stored: Option<&[u8]>) -> Result<u64> {
@@ -545,19 +512,14 @@ fn name(kind: RecordKind, key: &str) -> String {
 /// Refuses a path that is a file, or a folder that holds files but no sled store, before
 /// sled would create its own files in it.
 fn check_folder(path: &Path) -> std::result::Result<(), OpenError> {
-    let folder_error = |source| OpenError::Folder {
-        path: path.to_path_buf(),
-        source,
-    };
+    let folder_error = |source| OpenError::Folder { path: path.to_path_buf(), source };
     let metadata = match std::fs::metadata(path) {
         Ok(metadata) => metadata,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
         Err(e) => return Err(folder_error(e)),
     };
     if !metadata.is_dir() {
-        return Err(OpenError::NotAFolder {
-            path: path.to_path_buf(),
-        });
+        return Err(OpenError::NotAFolder { path: path.to_path_buf() });
     }
 
     // sled writes `conf` and `db` when it creates a store; a folder with other files
@@ -573,22 +535,15 @@ fn check_folder(path: &Path) -> std::result::Result<(), OpenError> {
     if empty {
         Ok(())
     } else {
-        Err(OpenError::NotAPassportStore {
-            path: path.to_path_buf(),
-        })
+        Err(OpenError::NotAPassportStore { path: path.to_path_buf() })
     }
 }
 
 /// Checks the stored schema version, or writes it into a new store. Returns whether the
 /// store was new.
 fn ensure_schema(db: &sled::Db, path: &Path) -> std::result::Result<bool, OpenError> {
-    let engine = |source| OpenError::Engine {
-        path: path.to_path_buf(),
-        source,
-    };
-    let foreign = || OpenError::NotAPassportStore {
-        path: path.to_path_buf(),
-    };
+    let engine = |source| OpenError::Engine { path: path.to_path_buf(), source };
+    let foreign = || OpenError::NotAPassportStore { path: path.to_path_buf() };
     let meta = db.open_tree(META_TREE).map_err(engine)?;
 
     match meta.get(keys::SCHEMA_VERSION_KEY).map_err(engine)? {
@@ -614,11 +569,8 @@ fn ensure_schema(db: &sled::Db, path: &Path) -> std::result::Result<bool, OpenEr
                     return Err(foreign());
                 }
             }
-            meta.insert(
-                keys::SCHEMA_VERSION_KEY,
-                &keys::encode_seq(SCHEMA_VERSION)[..],
-            )
-            .map_err(engine)?;
+            meta.insert(keys::SCHEMA_VERSION_KEY, &keys::encode_seq(SCHEMA_VERSION)[..])
+                .map_err(engine)?;
             db.flush().map_err(engine)?;
             tracing::debug!(path = %path.display(), schema = SCHEMA_VERSION, "created sled store");
             Ok(true)

@@ -31,11 +31,7 @@ fn crash_in_child(test: &str, folder: &Path) -> Result<u64, Box<dyn std::error::
         .output()?;
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(
-        output.status.code(),
-        Some(CRASH_EXIT_CODE),
-        "child: {stdout}\n{stderr}"
-    );
+    assert_eq!(output.status.code(), Some(CRASH_EXIT_CODE), "child: {stdout}\n{stderr}");
 
     // The harness's "test ... " has no line end yet when the child reports.
     let acknowledged = stdout
@@ -49,21 +45,14 @@ fn crash_in_child(test: &str, folder: &Path) -> Result<u64, Box<dyn std::error::
 /// record at version `n`, and two audit records about them.
 async fn write_change_set(store: &SledStorage, n: u64) -> citypassport_core::Result<Vec<u64>> {
     let set = n.to_string();
-    let counter_expected = if n == 1 {
-        Expected::Absent
-    } else {
-        Expected::Version(n - 1)
-    };
+    let counter_expected = if n == 1 { Expected::Absent } else { Expected::Version(n - 1) };
     let [a, b] = ["a", "b"].map(|side| format!("cs{n:05}-{side}"));
     store
         .apply(change(
             vec![
                 put(value(&a, 1, "{}", &[("set", &set)]), Expected::Absent),
                 put(value(&b, 1, "{}", &[("set", &set)]), Expected::Absent),
-                put(
-                    value("counter", n, &format!("{{\"n\":{n}}}"), &[]),
-                    counter_expected,
-                ),
+                put(value("counter", n, &format!("{{\"n\":{n}}}"), &[]), counter_expected),
             ],
             vec![audit("value.save", &a), audit("value.save", &b)],
         ))
@@ -86,40 +75,21 @@ async fn surviving_prefix(
     store: &SledStorage,
     written: u64,
 ) -> Result<u64, Box<dyn std::error::Error>> {
-    let n = store
-        .get(RecordKind::Value, "counter")
-        .await?
-        .map_or(0, |r| r.version);
+    let n = store.get(RecordKind::Value, "counter").await?.map_or(0, |r| r.version);
 
     for set in 1..=written {
-        let found = store
-            .find(RecordKind::Value, "set", &set.to_string())
-            .await?;
+        let found = store.find(RecordKind::Value, "set", &set.to_string()).await?;
         let expected = if set <= n { 2 } else { 0 };
-        assert_eq!(
-            found.len(),
-            expected,
-            "records of change set {set} with {n} surviving"
-        );
+        assert_eq!(found.len(), expected, "records of change set {set} with {n} surviving");
     }
-    assert_eq!(
-        store.scan(RecordKind::Value, "cs").await?.len() as u64,
-        2 * n
-    );
+    assert_eq!(store.scan(RecordKind::Value, "cs").await?.len() as u64, 2 * n);
 
     let log = store.audit(&AuditQuery::default()).await?;
     let seqs: Vec<u64> = log.iter().map(|r| r.seq).collect();
-    assert_eq!(
-        seqs,
-        (1..=2 * n).collect::<Vec<_>>(),
-        "the audit log is a gapless prefix"
-    );
+    assert_eq!(seqs, (1..=2 * n).collect::<Vec<_>>(), "the audit log is a gapless prefix");
     for record in &log {
         let set = record.seq.div_ceil(2);
-        assert!(
-            record.entry.key.starts_with(&format!("cs{set:05}-")),
-            "{record:?}"
-        );
+        assert!(record.entry.key.starts_with(&format!("cs{set:05}-")), "{record:?}");
     }
     assert_eq!(store.last_audit_seq().await?, 2 * n);
     Ok(n)
@@ -166,19 +136,14 @@ async fn relaxed_mode_keeps_change_sets_whole_after_a_crash() -> TestResult {
     }
 
     let folder = tempfile::tempdir()?;
-    let acknowledged = crash_in_child(
-        "relaxed_mode_keeps_change_sets_whole_after_a_crash",
-        folder.path(),
-    )?;
+    let acknowledged =
+        crash_in_child("relaxed_mode_keeps_change_sets_whole_after_a_crash", folder.path())?;
     assert_eq!(acknowledged, CHANGE_SETS);
 
     let store = SledStorage::open_with(
         SledConfig::new(folder.path()).with_durability(Durability::Relaxed),
     )?;
     let survived = surviving_prefix(&store, CHANGE_SETS).await?;
-    assert!(
-        survived >= SETTLED,
-        "only {survived} change sets older than a flush survived"
-    );
+    assert!(survived >= SETTLED, "only {survived} change sets older than a flush survived");
     Ok(())
 }

@@ -16,12 +16,7 @@ type TestResult = Result<(), Box<dyn std::error::Error>>;
 #[tokio::test]
 async fn committed_change_survives_reopen() -> TestResult {
     let folder = tempfile::tempdir()?;
-    let written = value(
-        "MR-1.1|2026-M07",
-        1,
-        r#"{"v":"333931"}"#,
-        &[("period", "2026-M07")],
-    );
+    let written = value("MR-1.1|2026-M07", 1, r#"{"v":"333931"}"#, &[("period", "2026-M07")]);
 
     let store = SledStorage::open(folder.path())?;
     let seqs = store
@@ -34,14 +29,8 @@ async fn committed_change_survives_reopen() -> TestResult {
     drop(store);
 
     let store = SledStorage::open(folder.path())?;
-    assert_eq!(
-        store.get(RecordKind::Value, "MR-1.1|2026-M07").await?,
-        Some(written.clone())
-    );
-    assert_eq!(
-        store.find(RecordKind::Value, "period", "2026-M07").await?,
-        [written]
-    );
+    assert_eq!(store.get(RecordKind::Value, "MR-1.1|2026-M07").await?, Some(written.clone()));
+    assert_eq!(store.find(RecordKind::Value, "period", "2026-M07").await?, [written]);
     let log = store.audit(&AuditQuery::default()).await?;
     assert_eq!(log.len(), 1);
     assert_eq!(log[0].seq, 1);
@@ -54,29 +43,17 @@ async fn committed_change_survives_reopen() -> TestResult {
 async fn audit_numbering_continues_after_reopen() -> TestResult {
     let folder = tempfile::tempdir()?;
     let store = SledStorage::open(folder.path())?;
-    let first = store
-        .apply(change(vec![], vec![audit("a", "A"), audit("b", "A")]))
-        .await?;
+    let first = store.apply(change(vec![], vec![audit("a", "A"), audit("b", "A")])).await?;
     assert_eq!(first, [1, 2]);
     drop(store);
 
     let store = SledStorage::open(folder.path())?;
     assert_eq!(store.last_audit_seq().await?, 2);
-    let second = store
-        .apply(change(vec![], vec![audit("c", "A"), audit("d", "A")]))
-        .await?;
+    let second = store.apply(change(vec![], vec![audit("c", "A"), audit("d", "A")])).await?;
     assert_eq!(second, [3, 4]);
 
-    let after_two = store
-        .audit(&AuditQuery {
-            after_seq: Some(2),
-            ..Default::default()
-        })
-        .await?;
-    let actions: Vec<_> = after_two
-        .iter()
-        .map(|r| (r.seq, r.entry.action.as_str()))
-        .collect();
+    let after_two = store.audit(&AuditQuery { after_seq: Some(2), ..Default::default() }).await?;
+    let actions: Vec<_> = after_two.iter().map(|r| (r.seq, r.entry.action.as_str())).collect();
     assert_eq!(actions, [(3, "c"), (4, "d")]);
     Ok(())
 }
@@ -92,10 +69,7 @@ async fn relaxed_mode_writes_everything_out_when_the_store_is_dropped() -> TestR
         let key = format!("k{i:02}");
         store
             .apply(change(
-                vec![put(
-                    value(&key, 1, "{}", &[("batch", "one")]),
-                    Expected::Absent,
-                )],
+                vec![put(value(&key, 1, "{}", &[("batch", "one")]), Expected::Absent)],
                 vec![audit("value.save", &key)],
             ))
             .await?;
@@ -103,10 +77,7 @@ async fn relaxed_mode_writes_everything_out_when_the_store_is_dropped() -> TestR
     drop(store);
 
     let store = SledStorage::open_with(config)?;
-    assert_eq!(
-        store.find(RecordKind::Value, "batch", "one").await?.len(),
-        50
-    );
+    assert_eq!(store.find(RecordKind::Value, "batch", "one").await?.len(), 50);
     assert_eq!(store.last_audit_seq().await?, 50);
     Ok(())
 }
@@ -116,17 +87,9 @@ async fn explicit_flush_succeeds_in_relaxed_mode() -> TestResult {
     let folder = tempfile::tempdir()?;
     let config = SledConfig::new(folder.path()).with_durability(Durability::Relaxed);
     let store = SledStorage::open_with(config)?;
-    store
-        .apply(change(
-            vec![put(value("k", 1, "{}", &[]), Expected::Absent)],
-            vec![],
-        ))
-        .await?;
+    store.apply(change(vec![put(value("k", 1, "{}", &[]), Expected::Absent)], vec![])).await?;
     store.flush().await?;
-    assert_eq!(
-        store.get(RecordKind::Value, "k").await?.map(|r| r.version),
-        Some(1)
-    );
+    assert_eq!(store.get(RecordKind::Value, "k").await?.map(|r| r.version), Some(1));
     Ok(())
 }
 
@@ -139,15 +102,8 @@ fn opening_a_file_instead_of_a_folder_is_a_clear_error() -> TestResult {
     let error = SledStorage::open(&file).expect_err("a file is not a store");
     assert!(matches!(error, OpenError::NotAFolder { .. }), "{error:?}");
     let message = error.to_string();
-    assert!(
-        message.contains("passport.db") && message.contains("not a folder"),
-        "{message}"
-    );
-    assert_eq!(
-        std::fs::read_to_string(&file)?,
-        "not a folder",
-        "the file is left alone"
-    );
+    assert!(message.contains("passport.db") && message.contains("not a folder"), "{message}");
+    assert_eq!(std::fs::read_to_string(&file)?, "not a folder", "the file is left alone");
     Ok(())
 }
 
@@ -157,10 +113,7 @@ fn opening_a_folder_of_other_files_is_refused_and_leaves_it_alone() -> TestResul
     std::fs::write(folder.path().join("notes.txt"), "minutes of the meeting")?;
 
     let error = SledStorage::open(folder.path()).expect_err("a folder of other files");
-    assert!(
-        matches!(error, OpenError::NotAPassportStore { .. }),
-        "{error:?}"
-    );
+    assert!(matches!(error, OpenError::NotAPassportStore { .. }), "{error:?}");
     let names: Vec<_> = std::fs::read_dir(folder.path())?
         .map(|e| e.map(|e| e.file_name()))
         .collect::<Result<_, _>>()?;
@@ -178,10 +131,7 @@ fn opening_a_sled_database_of_another_program_is_refused() -> TestResult {
     }
 
     let error = SledStorage::open(folder.path()).expect_err("another program's database");
-    assert!(
-        matches!(error, OpenError::NotAPassportStore { .. }),
-        "{error:?}"
-    );
+    assert!(matches!(error, OpenError::NotAPassportStore { .. }), "{error:?}");
     Ok(())
 }
 
@@ -192,16 +142,13 @@ fn newer_schema_is_refused() -> TestResult {
     let newer = SCHEMA_VERSION + 1;
     {
         let db = sled::open(folder.path())?;
-        db.open_tree("meta")?
-            .insert("schema_version", &newer.to_be_bytes())?;
+        db.open_tree("meta")?.insert("schema_version", &newer.to_be_bytes())?;
         db.flush()?;
     }
 
     let error = SledStorage::open(folder.path()).expect_err("a newer schema");
     match &error {
-        OpenError::NewerSchema {
-            found, supported, ..
-        } => {
+        OpenError::NewerSchema { found, supported, .. } => {
             assert_eq!((*found, *supported), (newer, SCHEMA_VERSION));
         }
         other => panic!("expected NewerSchema, got {other:?}"),
@@ -210,11 +157,7 @@ fn newer_schema_is_refused() -> TestResult {
 
     let db = sled::open(folder.path())?;
     let stored = db.open_tree("meta")?.get("schema_version")?;
-    assert_eq!(
-        stored.as_deref(),
-        Some(&newer.to_be_bytes()[..]),
-        "the store is unchanged"
-    );
+    assert_eq!(stored.as_deref(), Some(&newer.to_be_bytes()[..]), "the store is unchanged");
     Ok(())
 }
 
@@ -233,10 +176,7 @@ fn a_folder_is_open_in_only_one_store_at_a_time() -> TestResult {
 
 #[test]
 fn open_errors_become_core_storage_errors() {
-    let error: Error = OpenError::NotAFolder {
-        path: "/srv/passport".into(),
-    }
-    .into();
+    let error: Error = OpenError::NotAFolder { path: "/srv/passport".into() }.into();
     assert_eq!(error.kind(), "storage");
     assert!(error.to_string().contains("/srv/passport"), "{error}");
 }
@@ -249,14 +189,8 @@ async fn index_values_containing_nul_match_only_themselves() -> TestResult {
         .apply(change(
             vec![
                 put(value("plain", 1, "{}", &[("tag", "a")]), Expected::Absent),
-                put(
-                    value("with-nul", 1, "{}", &[("tag", "a\0\u{1}b")]),
-                    Expected::Absent,
-                ),
-                put(
-                    value("name-nul", 1, "{}", &[("tag\0a", "b")]),
-                    Expected::Absent,
-                ),
+                put(value("with-nul", 1, "{}", &[("tag", "a\0\u{1}b")]), Expected::Absent),
+                put(value("name-nul", 1, "{}", &[("tag\0a", "b")]), Expected::Absent),
             ],
             vec![],
         ))
@@ -265,22 +199,10 @@ async fn index_values_containing_nul_match_only_themselves() -> TestResult {
     let keys = |records: Vec<citypassport_core::storage::StoredRecord>| {
         records.into_iter().map(|r| r.key).collect::<Vec<_>>()
     };
-    assert_eq!(
-        keys(store.find(RecordKind::Value, "tag", "a").await?),
-        ["plain"]
-    );
-    assert_eq!(
-        keys(store.find(RecordKind::Value, "tag", "a\0\u{1}b").await?),
-        ["with-nul"]
-    );
-    assert_eq!(
-        keys(store.find(RecordKind::Value, "tag\0a", "b").await?),
-        ["name-nul"]
-    );
-    assert!(store
-        .find(RecordKind::Value, "tag", "a\0")
-        .await?
-        .is_empty());
+    assert_eq!(keys(store.find(RecordKind::Value, "tag", "a").await?), ["plain"]);
+    assert_eq!(keys(store.find(RecordKind::Value, "tag", "a\0\u{1}b").await?), ["with-nul"]);
+    assert_eq!(keys(store.find(RecordKind::Value, "tag\0a", "b").await?), ["name-nul"]);
+    assert!(store.find(RecordKind::Value, "tag", "a\0").await?.is_empty());
     Ok(())
 }
 
@@ -288,24 +210,13 @@ async fn index_values_containing_nul_match_only_themselves() -> TestResult {
 async fn audit_cursor_at_the_end_or_a_zero_limit_reads_nothing() -> TestResult {
     let folder = tempfile::tempdir()?;
     let store = SledStorage::open(folder.path())?;
-    store
-        .apply(change(vec![], vec![audit("a", "A"), audit("b", "A")]))
-        .await?;
+    store.apply(change(vec![], vec![audit("a", "A"), audit("b", "A")])).await?;
 
-    let at_end = AuditQuery {
-        after_seq: Some(2),
-        ..Default::default()
-    };
+    let at_end = AuditQuery { after_seq: Some(2), ..Default::default() };
     assert!(store.audit(&at_end).await?.is_empty());
-    let past_everything = AuditQuery {
-        after_seq: Some(u64::MAX),
-        ..Default::default()
-    };
+    let past_everything = AuditQuery { after_seq: Some(u64::MAX), ..Default::default() };
     assert!(store.audit(&past_everything).await?.is_empty());
-    let zero = AuditQuery {
-        limit: Some(0),
-        ..Default::default()
-    };
+    let zero = AuditQuery { limit: Some(0), ..Default::default() };
     assert!(store.audit(&zero).await?.is_empty());
     Ok(())
 }
@@ -314,23 +225,13 @@ async fn audit_cursor_at_the_end_or_a_zero_limit_reads_nothing() -> TestResult {
 async fn racing_writers_on_separate_threads_exactly_one_wins() -> TestResult {
     let folder = tempfile::tempdir()?;
     let store = Arc::new(SledStorage::open(folder.path())?);
-    store
-        .apply(change(
-            vec![put(value("race", 1, "{}", &[]), Expected::Absent)],
-            vec![],
-        ))
-        .await?;
+    store.apply(change(vec![put(value("race", 1, "{}", &[]), Expected::Absent)], vec![])).await?;
 
     let writers: Vec<_> = (0..16)
         .map(|i| {
             let store = store.clone();
             tokio::spawn(async move {
-                let next = value(
-                    "race",
-                    2,
-                    &format!("{{\"writer\":{i}}}"),
-                    &[("winner", "yes")],
-                );
+                let next = value("race", 2, &format!("{{\"writer\":{i}}}"), &[("winner", "yes")]);
                 store
                     .apply(change(
                         vec![put(next, Expected::Version(1))],
@@ -352,10 +253,7 @@ async fn racing_writers_on_separate_threads_exactly_one_wins() -> TestResult {
 
     assert_eq!((wins, conflicts), (1, 15));
     assert_eq!(store.last_audit_seq().await?, 1);
-    assert_eq!(
-        store.find(RecordKind::Value, "winner", "yes").await?.len(),
-        1
-    );
+    assert_eq!(store.find(RecordKind::Value, "winner", "yes").await?.len(), 1);
     Ok(())
 }
 
@@ -373,12 +271,7 @@ async fn readers_never_see_part_of_a_change_set() -> TestResult {
         ["a", "b"].map(|key| value(key, version, "{}", &[("status", status.as_str())]))
     };
     let [a, b] = pair(1);
-    store
-        .apply(change(
-            vec![put(a, Expected::Absent), put(b, Expected::Absent)],
-            vec![],
-        ))
-        .await?;
+    store.apply(change(vec![put(a, Expected::Absent), put(b, Expected::Absent)], vec![])).await?;
 
     let writer = {
         let store = store.clone();
@@ -411,19 +304,10 @@ async fn readers_never_see_part_of_a_change_set() -> TestResult {
 
                     let status = format!("s{}", versions[0]);
                     let found = store.find(RecordKind::Value, "status", &status).await?;
-                    assert!(
-                        found.len() == 2 || found.is_empty(),
-                        "find saw half a change set"
-                    );
-                    assert!(
-                        found.iter().all(|r| r.index[0].value == status),
-                        "stale index"
-                    );
+                    assert!(found.len() == 2 || found.is_empty(), "find saw half a change set");
+                    assert!(found.iter().all(|r| r.index[0].value == status), "stale index");
 
-                    let since = AuditQuery {
-                        after_seq: Some(seen),
-                        ..Default::default()
-                    };
+                    let since = AuditQuery { after_seq: Some(seen), ..Default::default() };
                     let log = store.audit(&since).await?;
                     assert_eq!(log.len() % 2, 0, "audit saw half a change set");
                     seen += log.len() as u64;

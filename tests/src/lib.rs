@@ -46,6 +46,7 @@ macro_rules! scenarios {
             bulk_entry_stores_good_rows_and_reports_each_bad_one,
             dry_run_checks_every_row_and_stores_nothing,
             export_pages_through_every_value_once,
+            audit_chain_of_a_full_workflow_verifies,
         );
         $crate::__scenario_tests!(
             $fresh;

@@ -721,3 +721,26 @@ pub async fn export_pages_through_every_value_once(storage: Arc<dyn Storage>) {
     expected.sort();
     assert_eq!(seen, expected);
 }
+
+/// After a whole workflow the audit log's hash chain is intact, and only controllers,
+/// the chief of staff and administrators may check it.
+pub async fn audit_chain_of_a_full_workflow_verifies(storage: Arc<dyn Storage>) {
+    let city = City::build(storage.clone()).await;
+    let p = &city.passport;
+    submitted(&city, "100").await;
+    p.return_value(&city.controller.token, "EDU-1", july(), "проверить").await.unwrap();
+    let check = p.verify_audit_log(&city.controller.token).await.unwrap();
+    assert!(check.is_intact(), "{check:?}");
+    assert_eq!(check.records_checked, storage.last_audit_seq().await.unwrap());
+    assert_eq!(check.head_hash.len(), 64);
+    assert_denied(p.verify_audit_log(&city.viewer.token).await);
+}
+
+/// Builds a small city on `storage`, runs a workflow and returns the city, for the
+/// tamper tests of each backend.
+pub async fn city_with_history(storage: Arc<dyn Storage>) -> City {
+    let city = City::build(storage).await;
+    submitted(&city, "100").await;
+    city.passport.accept(&city.controller.token, "EDU-1", july()).await.unwrap();
+    city
+}

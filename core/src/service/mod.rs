@@ -12,6 +12,7 @@ mod exchange;
 mod governance;
 mod report;
 mod values;
+mod verify;
 
 use std::sync::Arc;
 
@@ -30,6 +31,7 @@ pub use catalog::CatalogLoad;
 pub use deadlines::CalendarYears;
 pub use exchange::{ImportMode, ImportReport, ImportRow, RefusedRow};
 pub use values::{render_table, PassportRow};
+pub use verify::AuditVerification;
 
 /// City-wide settings of the service.
 #[derive(Debug, Clone)]

@@ -5,9 +5,7 @@ use sqlx::Connection;
 
 /// A plain connection whose search path is the test's schema.
 pub async fn connection(schema: &TestSchema) -> sqlx::PgConnection {
-    let mut conn = sqlx::PgConnection::connect(schema.url())
-        .await
-        .expect("a test connection");
+    let mut conn = sqlx::PgConnection::connect(schema.url()).await.expect("a test connection");
     sqlx::query("SELECT set_config('search_path', quote_ident($1), false)")
         .bind(schema.name())
         .execute(&mut conn)

@@ -15,10 +15,7 @@ pub fn value(key: &str, version: u64, body: &str, index: &[(&str, &str)]) -> Sto
         key: key.to_string(),
         version,
         body: body.to_string(),
-        index: index
-            .iter()
-            .map(|(name, value)| IndexEntry::new(*name, *value))
-            .collect(),
+        index: index.iter().map(|(name, value)| IndexEntry::new(*name, *value)).collect(),
     }
 }
 
