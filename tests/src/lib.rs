@@ -2,6 +2,12 @@
 //!
 //! Each scenario is an `async fn(Arc<dyn Storage>)` named after the rule it checks.
 //! A backend's test file calls [`scenarios!`] with a function that makes a fresh store.
+//!
+//! The project's README is compiled here too, so that its API tour cannot rot.
+
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
 
 pub mod city;
 pub mod deadlines;
