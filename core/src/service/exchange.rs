@@ -85,6 +85,12 @@ impl Passport {
         let actor = self.authenticate(token).await?;
         actor.require(Permission::EnterValues)?;
 
+        let wanted: Vec<(String, Period)> = rows
+            .iter()
+            .filter_map(|row| Some((row.indicator.trim().to_string(), row.period.parse().ok()?)))
+            .collect();
+        let context = self.entry_context(&actor, &wanted).await?;
+
         let mut changes = Changes::new();
         let mut refused = Vec::new();
         let mut seen = HashSet::new();
@@ -105,14 +111,19 @@ impl Passport {
                 });
                 continue;
             }
-            let (current, draft) =
-                match self.prepare_draft(&actor, &row.indicator, period, row.input.clone()).await {
-                    Ok(prepared) => prepared,
-                    Err(e) => {
-                        refused.push(refusal(index, &e));
-                        continue;
-                    }
-                };
+            let (current, draft) = match self.prepare_draft_in(
+                &context,
+                &actor,
+                &row.indicator,
+                period,
+                row.input.clone(),
+            ) {
+                Ok(prepared) => prepared,
+                Err(e) => {
+                    refused.push(refusal(index, &e));
+                    continue;
+                }
+            };
             accepted += 1;
             if mode == ImportMode::DryRun {
                 continue;

@@ -80,22 +80,7 @@ impl Passport {
         if let Some(definition) = history.definition_for(code, period, None) {
             return Ok(definition.clone());
         }
-        let reason = match history.version_for(code, period, None) {
-            None => format!("{code} is not in the catalog for {period}"),
-            Some(v) if v.definition.is_none() => {
-                format!(
-                    "{code} is retired from {}",
-                    v.effective_from.map_or("the start".into(), |p| p.to_string())
-                )
-            }
-            Some(v) => {
-                let d = v.definition.as_ref().expect("checked above");
-                format!(
-                    "{code} is reported {} for {period}; {period} is not such a period",
-                    d.periodicity
-                )
-            }
-        };
+        let reason = not_in_force(&history, code, period);
         Err(Error::invalid("period", reason))
     }
 
@@ -714,5 +699,22 @@ impl Passport {
         )
         .await?;
         Ok(rows)
+    }
+}
+
+/// Why `code` has no definition for `period`.
+pub(crate) fn not_in_force(history: &CatalogHistory, code: &str, period: Period) -> String {
+    match history.version_for(code, period, None) {
+        None => format!("{code} is not in the catalog for {period}"),
+        Some(version) => match &version.definition {
+            None => format!(
+                "{code} is retired from {}",
+                version.effective_from.map_or("the start".into(), |p| p.to_string())
+            ),
+            Some(definition) => format!(
+                "{code} is reported {} for {period}; {period} is not such a period",
+                definition.periodicity
+            ),
+        },
     }
 }

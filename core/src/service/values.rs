@@ -115,12 +115,69 @@ impl Passport {
         period: Period,
         input: ValueInput,
     ) -> Result<(Option<Versioned<Value>>, Value)> {
-        self.require_entry(actor, code).await?;
-        let indicator = self.definition_for(code, period).await?;
-        let entry = self.check_entry(&indicator, period, input)?;
-        let flags = self.soft_flags(&indicator, period, &entry).await?;
+        let context = self.entry_context(actor, &[(code.trim().to_string(), period)]).await?;
+        self.prepare_draft_in(&context, actor, code, period, input)
+    }
 
-        let current = self.get::<Value>(&value_key(&indicator.code, period)).await?;
+    /// Reads at once what checking entries of `values` needs: the caller's
+    /// assignments, the indicators' histories, and the current and previous values, so
+    /// that a bulk entry reads each thing once instead of once per row.
+    pub(crate) async fn entry_context(
+        &self,
+        actor: &Actor,
+        values: &[(String, Period)],
+    ) -> Result<EntryContext> {
+        let assignments = self
+            .find::<Assignment>("account", actor.id().as_str())
+            .await?
+            .into_iter()
+            .map(|a| a.record)
+            .collect();
+        let codes: std::collections::BTreeSet<&str> =
+            values.iter().map(|(code, _)| code.as_str()).collect();
+        let mut histories = std::collections::HashMap::new();
+        // A few codes are cheaper read one by one; many are cheaper read in one scan.
+        if codes.len() > 20 {
+            let all = self.history().await?;
+            for code in &codes {
+                histories.insert(
+                    code.to_string(),
+                    crate::governance::CatalogHistory::new(all.versions(code).to_vec()),
+                );
+            }
+        } else {
+            for code in &codes {
+                histories.insert(code.to_string(), self.history_of(code).await?);
+            }
+        }
+        let mut keys: Vec<String> =
+            values.iter().map(|(code, period)| value_key(code, *period)).collect();
+        keys.extend(values.iter().map(|(code, period)| value_key(code, period.previous())));
+        keys.sort();
+        keys.dedup();
+        let found = self.storage.get_many(crate::storage::RecordKind::Value, &keys).await?;
+        let mut stored = std::collections::HashMap::with_capacity(keys.len());
+        for (key, record) in keys.into_iter().zip(found) {
+            stored.insert(key, record.map(crate::records::decode::<Value>).transpose()?);
+        }
+        Ok(EntryContext { assignments, histories, values: stored })
+    }
+
+    /// [`prepare_draft`](Self::prepare_draft) with what it reads already read.
+    pub(crate) fn prepare_draft_in(
+        &self,
+        context: &EntryContext,
+        actor: &Actor,
+        code: &str,
+        period: Period,
+        input: ValueInput,
+    ) -> Result<(Option<Versioned<Value>>, Value)> {
+        self.check_assignment(actor, &context.assignments, code)?;
+        let indicator = context.definition_for(code, period)?;
+        let entry = self.check_entry(&indicator, period, input)?;
+        let flags = soft_flags(&indicator, period, &entry, context);
+
+        let current = context.value(&value_key(&indicator.code, period));
         if let Some(current) = &current {
             if matches!(current.record.status, ValueStatus::Submitted | ValueStatus::Accepted) {
                 return Err(Error::WrongState(format!(
@@ -326,19 +383,31 @@ impl Passport {
     /// Checks that the caller may enter values of `code`: an executor (not an
     /// administrator) with an assignment in force today.
     pub(crate) async fn require_entry(&self, actor: &Actor, code: &str) -> Result<Assignment> {
+        let assignments: Vec<Assignment> = self
+            .find::<Assignment>("account", actor.id().as_str())
+            .await?
+            .into_iter()
+            .map(|a| a.record)
+            .collect();
+        self.check_assignment(actor, &assignments, code)
+    }
+
+    /// Checks that `actor`, holding `assignments`, may enter values of `code` today.
+    fn check_assignment(
+        &self,
+        actor: &Actor,
+        assignments: &[Assignment],
+        code: &str,
+    ) -> Result<Assignment> {
         actor.require(Permission::EnterValues)?;
         if actor.has_role(Role::Administrator) {
             return Err(Error::denied("an administrator never enters values"));
         }
         let today = self.today();
-        let assignments = self.find::<Assignment>("account", actor.id().as_str()).await?;
-        let for_code: Vec<Assignment> = assignments
-            .into_iter()
-            .map(|a| a.record)
-            .filter(|a| a.indicator == code.trim())
-            .collect();
+        let for_code: Vec<&Assignment> =
+            assignments.iter().filter(|a| a.indicator == code.trim()).collect();
         if let Some(assignment) = for_code.iter().find(|a| a.in_force_on(today)) {
-            return Ok(assignment.clone());
+            return Ok((*assignment).clone());
         }
         Err(Error::denied(match for_code.iter().find(|a| a.ended_at.is_none()) {
             Some(a) => {
@@ -379,34 +448,6 @@ impl Passport {
             return Err(implausible("maximum", format!("{amount} is above the maximum {max}")));
         }
         Ok(Entry::Amount { amount })
-    }
-
-    /// Soft rules: a change against the previous period larger than the indicator
-    /// allows is kept but flagged for the controller.
-    async fn soft_flags(
-        &self,
-        indicator: &Indicator,
-        period: Period,
-        entry: &Entry,
-    ) -> Result<Vec<String>> {
-        let (Some(limit), Some(amount)) =
-            (indicator.plausibility.max_change_percent, entry.amount())
-        else {
-            return Ok(Vec::new());
-        };
-        let previous = period.previous();
-        let Some(before) = self.get::<Value>(&value_key(&indicator.code, previous)).await? else {
-            return Ok(Vec::new());
-        };
-        let Some(old) = before.record.entry.amount().filter(|old| !old.is_zero()) else {
-            return Ok(Vec::new());
-        };
-        let change = ((amount - old) / old * Decimal::ONE_HUNDRED).abs().round_dp(1);
-        Ok(if change > limit {
-            vec![format!("changed by {change}% against {previous} (soft limit {limit}%)")]
-        } else {
-            Vec::new()
-        })
     }
 
     /// The value of an indicator for a period, if one was entered.
@@ -535,5 +576,54 @@ impl Passport {
             .into_iter()
             .map(|v| v.record)
             .collect())
+    }
+}
+
+/// What checking entries needs, read once: see [`Passport::entry_context`].
+pub(crate) struct EntryContext {
+    assignments: Vec<Assignment>,
+    histories: std::collections::HashMap<String, crate::governance::CatalogHistory>,
+    values: std::collections::HashMap<String, Option<Versioned<Value>>>,
+}
+
+impl EntryContext {
+    fn value(&self, key: &str) -> Option<Versioned<Value>> {
+        self.values.get(key).cloned().flatten()
+    }
+
+    fn definition_for(&self, code: &str, period: Period) -> Result<Indicator> {
+        let code = code.trim();
+        let history = self.histories.get(code).filter(|h| !h.versions(code).is_empty());
+        let history = history.ok_or_else(|| Error::not_found("indicator", code))?;
+        history.definition_for(code, period, None).cloned().ok_or_else(|| {
+            Error::invalid("period", super::governance::not_in_force(history, code, period))
+        })
+    }
+}
+
+/// Soft rules: a change against the previous period larger than the indicator allows
+/// is kept but flagged for the controller.
+fn soft_flags(
+    indicator: &Indicator,
+    period: Period,
+    entry: &Entry,
+    context: &EntryContext,
+) -> Vec<String> {
+    let (Some(limit), Some(amount)) = (indicator.plausibility.max_change_percent, entry.amount())
+    else {
+        return Vec::new();
+    };
+    let previous = period.previous();
+    let Some(before) = context.value(&value_key(&indicator.code, previous)) else {
+        return Vec::new();
+    };
+    let Some(old) = before.record.entry.amount().filter(|old| !old.is_zero()) else {
+        return Vec::new();
+    };
+    let change = ((amount - old) / old * Decimal::ONE_HUNDRED).abs().round_dp(1);
+    if change > limit {
+        vec![format!("changed by {change}% against {previous} (soft limit {limit}%)")]
+    } else {
+        Vec::new()
     }
 }
