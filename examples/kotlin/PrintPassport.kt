@@ -57,7 +57,8 @@ fun main(args: Array<String>) {
 
 /** The rows as a plain-text table: code, indicator, unit, value, status. */
 fun table(rows: List<PassportRow>): String {
-    fun cut(text: String, width: Int) = if (text.length <= width) text else text.take(width - 1) + "…"
+    fun cut(text: String, width: Int) =
+        if (text.length <= width) text else text.take(width - 1) + "…"
     val header = listOf("code", "indicator", "unit", "value", "status")
     val lines = rows.map { row ->
         val value = when (val entry = row.value?.entry) {
@@ -67,7 +68,9 @@ fun table(rows: List<PassportRow>): String {
             is Entry.Amount -> entry.amount
             is Entry.NotApplicable -> "not applicable"
         }
-        listOf(row.indicator.code, cut(row.indicator.name, 60), cut(row.indicator.unitName, 24), value, row.statusLabel)
+        val indicator = row.indicator
+        val name = cut(indicator.name, 60)
+        listOf(indicator.code, name, cut(indicator.unitName, 24), value, row.statusLabel)
     }
     val widths = header.indices.map { i -> (lines.map { it[i] } + header[i]).maxOf { it.length } }
     fun format(cells: List<String>) = cells.mapIndexed { i, cell ->
@@ -97,7 +100,10 @@ fun buildDemoIfEmpty(passport: Passport): Boolean {
     passport.setPassword(setup, DEMO_PASSWORD)
 
     passport.login("admin@beladm.example", DEMO_PASSWORD).use { admin ->
-        val analytics = admin.createDepartment("управление организационно-аналитической работы", DepartmentKind.DEPARTMENT)
+        val analytics = admin.createDepartment(
+            "управление организационно-аналитической работы",
+            DepartmentKind.DEPARTMENT,
+        )
         for ((email, role) in listOf(
             "chief@beladm.example" to Role.CHIEF_OF_STAFF,
             "head@beladm.example" to Role.DEPARTMENT_HEAD,
@@ -105,13 +111,19 @@ fun buildDemoIfEmpty(passport: Passport): Boolean {
             "controller@beladm.example" to Role.CONTROLLER,
             "viewer@beladm.example" to Role.VIEWER,
         )) {
-            val department = if (role == Role.CHIEF_OF_STAFF || role == Role.VIEWER) null else analytics.id
-            val created = admin.createAccount(NewAccount(email, "Демо $email", listOf(role), order, department))
+            val inAnalytics = role != Role.CHIEF_OF_STAFF && role != Role.VIEWER
+            val department = if (inAnalytics) analytics.id else null
+            val account = NewAccount(email, "Демо $email", listOf(role), order, department)
+            val created = admin.createAccount(account)
             passport.setPassword(created.setupToken, DEMO_PASSWORD)
         }
 
         val population = listOf(
-            Triple("MR-1.1", "Численность постоянного населения (на конец года)", ValueKind.Integer),
+            Triple(
+                "MR-1.1",
+                "Численность постоянного населения (на конец года)",
+                ValueKind.Integer,
+            ),
             Triple("MR-1.1.1", "Число родившихся", ValueKind.Integer),
             Triple("MR-1.1.2", "Общий коэффициент рождаемости", ValueKind.Decimal(2)),
         )
@@ -137,12 +149,15 @@ fun buildDemoIfEmpty(passport: Passport): Boolean {
         passport.login("executor@beladm.example", DEMO_PASSWORD).use { executor ->
             passport.login("head@beladm.example", DEMO_PASSWORD).use { head ->
                 for ((code, _, _) in population) {
-                    head.assignExecutor(executor.accountId(), code, AppointmentOrder("15-к", LocalDate.of(2026, 2, 1)))
+                    val appointment = AppointmentOrder("15-к", LocalDate.of(2026, 2, 1))
+                    head.assignExecutor(executor.accountId(), code, appointment)
                 }
             }
             passport.login("controller@beladm.example", DEMO_PASSWORD).use { controller ->
                 // As clerks type them: spaces between thousands, a decimal comma.
-                for ((code, typed) in listOf("MR-1.1" to "333 931", "MR-1.1.1" to "2 780", "MR-1.1.2" to "8,33")) {
+                val typedValues =
+                    listOf("MR-1.1" to "333 931", "MR-1.1.1" to "2 780", "MR-1.1.2" to "8,33")
+                for ((code, typed) in typedValues) {
                     executor.saveDraft(code, "2025", typed)
                     executor.submit(code, "2025")
                     controller.accept(code, "2025")

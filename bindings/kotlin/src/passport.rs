@@ -1,0 +1,271 @@
+//! The `Passport` object: a store opened for the JVM, and the calls made before login.
+
+use std::sync::{Arc, RwLock};
+
+use std::time::Duration;
+
+use citypassport_core::{
+    DeadlinePolicy, MemoryStorage, Passport as Service, Secret, Settings as CoreSettings, Storage,
+    SystemClock,
+};
+use citypassport_postgres::{PostgresConfig, PostgresStorage};
+use citypassport_sled::SledStorage;
+
+use crate::accounts::AppointmentOrder;
+use crate::convert::{int, non_negative, LocalDate};
+use crate::deadlines::RegionalHoliday;
+use crate::error::{PassportError, Result};
+use crate::runtime;
+use crate::session::Session;
+
+/// The open store, shared by a `Passport` and the sessions opened through it.
+///
+/// Closing it takes the service out; calls already running keep their own clone and
+/// finish, and the store itself (its files, its connections) goes when the last of them
+/// does.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    service: RwLock<Option<Service>>,
+}
+
+impl Shared {
+    fn new(service: Service) -> Arc<Self> {
+        Arc::new(Shared { service: RwLock::new(Some(service)) })
+    }
+
+    /// The service, or [`PassportError::Closed`] once closed.
+    pub(crate) fn service(&self) -> Result<Service> {
+        self.service
+            .read()
+            // The lock guards a plain Option that no code leaves half-changed.
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+            .ok_or_else(PassportError::closed)
+    }
+
+    /// Drops the service; later calls fail with [`PassportError::Closed`]. Harmless when
+    /// already closed.
+    pub(crate) fn close(&self) {
+        let service = self.service.write().unwrap_or_else(|e| e.into_inner()).take();
+        // A PostgreSQL pool shuts its connection tasks down on the runtime.
+        runtime::in_context(|| drop(service));
+    }
+
+    /// Runs one call of the core on the calling thread and translates its error.
+    pub(crate) fn call<T, F, Fut>(&self, call: F) -> Result<T>
+    where
+        F: FnOnce(Service) -> Fut,
+        Fut: std::future::Future<Output = citypassport_core::Result<T>>,
+    {
+        let service = self.service()?;
+        runtime::block_on(call(service)).map_err(PassportError::from)
+    }
+}
+
+/// A city passport store, opened on sled, PostgreSQL or in memory.
+///
+/// In Kotlin it is `AutoCloseable`: `close()` (or the end of a `use {}` block) closes the
+/// store once the calls running at that moment have finished. After that, the object's
+/// own methods throw `IllegalStateException` and the sessions opened through it throw
+/// `PassportException.Closed`; closing again does nothing. Close sessions first: a
+/// session still open when its passport closes can no longer log out and stays valid
+/// in the store until it expires.
+///
+/// Safe to use from many threads at once.
+#[derive(Debug, uniffi::Object)]
+pub struct Passport {
+    shared: Arc<Shared>,
+}
+
+#[uniffi::export]
+impl Passport {
+    /// Opens (or creates) the sled store in the folder `path`: the embedded store of a
+    /// small city, with no server. One process may have a folder open at a time.
+    /// `settings` null means the defaults (Moscow time, no regional holiday).
+    #[uniffi::constructor(default(settings = None))]
+    pub fn open_sled(path: String, settings: Option<Settings>) -> Result<Arc<Self>> {
+        let settings = settings.unwrap_or_default().into_core()?;
+        let store = SledStorage::open(&path).map_err(citypassport_core::Error::from)?;
+        Ok(Self::over(Arc::new(store), settings))
+    }
+
+    /// Connects to the PostgreSQL store at `url` (`postgres://user:password@host/db`),
+    /// bringing its tables up to date. `schema` holds the tables (created if missing);
+    /// null means the role's `search_path`, usually `public`. Error messages never
+    /// repeat the password.
+    #[uniffi::constructor(default(schema = None, settings = None))]
+    pub fn connect_postgres(
+        url: String,
+        schema: Option<String>,
+        settings: Option<Settings>,
+    ) -> Result<Arc<Self>> {
+        let settings = settings.unwrap_or_default().into_core()?;
+        let config = match schema {
+            Some(schema) => PostgresConfig::new(url).with_schema(schema),
+            None => PostgresConfig::new(url),
+        };
+        let store = runtime::block_on(PostgresStorage::connect_with(config))
+            .map_err(citypassport_core::Error::from)?;
+        Ok(Self::over(Arc::new(store), settings))
+    }
+
+    /// A new empty store in memory, gone when closed: for tests and demonstrations.
+    #[uniffi::constructor(default(settings = None))]
+    pub fn in_memory(settings: Option<Settings>) -> Result<Arc<Self>> {
+        let settings = settings.unwrap_or_default().into_core()?;
+        Ok(Self::over(Arc::new(MemoryStorage::new()), settings))
+    }
+
+    /// Today's date in the city's time zone.
+    pub fn today(&self) -> Result<LocalDate> {
+        Ok(self.shared.service()?.today().into())
+    }
+
+    /// Creates the first administrator of an empty store and returns the setup token
+    /// with which they set their password. Refused once the store has any account.
+    pub fn bootstrap_administrator(
+        &self,
+        email: String,
+        full_name: String,
+        order: AppointmentOrder,
+    ) -> Result<Secret> {
+        let order = order.into_core();
+        self.shared.call(|service| async move {
+            service.bootstrap_administrator(&email, &full_name, order).await
+        })
+    }
+
+    /// Sets a password with a setup token. The token works once and ends every session
+    /// of its account.
+    pub fn set_password(&self, setup_token: Secret, password: String) -> Result<()> {
+        self.shared
+            .call(|service| async move { service.set_password(&setup_token, &password).await })
+    }
+
+    /// Logs in by e-mail (any case) and password. Closing the session logs out.
+    pub fn login(&self, email: String, password: String) -> Result<Arc<Session>> {
+        let token =
+            self.shared.call(|service| async move { service.login(&email, &password).await })?;
+        Session::open(self.shared.clone(), token, true)
+    }
+
+    /// Takes up a session from its token (say, from a web portal's cookie). Fails with
+    /// `Unauthenticated` if it has expired or ended. Closing the returned object does
+    /// not log out, since the token lives on elsewhere; call `logout()` to end it.
+    pub fn resume_session(&self, token: Secret) -> Result<Arc<Session>> {
+        Session::open(self.shared.clone(), token, false)
+    }
+}
+
+impl Passport {
+    fn over(storage: Arc<dyn Storage>, settings: CoreSettings) -> Arc<Self> {
+        let service = Service::with_settings(storage, Arc::new(SystemClock), settings);
+        Arc::new(Passport { shared: Shared::new(service) })
+    }
+}
+
+/// City-wide settings of a `Passport`. Every field left null (or empty) keeps the
+/// core's default: Moscow time, 12-hour sessions, 7-day setup tokens, a 15-minute lock
+/// after 5 failed logins, paid non-working days not moving deadlines, no regional
+/// holiday. `belgorodSettings()` gives those of a city of the Belgorod region.
+#[derive(Debug, Clone, Default, PartialEq, Eq, uniffi::Record)]
+pub struct Settings {
+    /// The city's time zone, as an IANA name such as `Europe/Moscow` or
+    /// `Asia/Yekaterinburg`: deadlines and "today" are read in it.
+    #[uniffi(default)]
+    pub time_zone: Option<String>,
+    /// How long a session lasts after login.
+    #[uniffi(default)]
+    pub session_lifetime: Option<Duration>,
+    /// How long a setup token works after it is issued.
+    #[uniffi(default)]
+    pub setup_token_lifetime: Option<Duration>,
+    /// Failed logins of one e-mail that lock it.
+    #[uniffi(default)]
+    pub max_failed_logins: Option<i32>,
+    /// How long such a lock lasts.
+    #[uniffi(default)]
+    pub lockout: Option<Duration>,
+    /// Whether paid non-working days move deadlines like rest days (by default they do
+    /// not).
+    #[uniffi(default)]
+    pub paid_nonworking_moves_deadlines: Option<bool>,
+    /// The region's own non-working holidays, on top of any an administrator stores.
+    #[uniffi(default)]
+    pub regional_holidays: Vec<RegionalHoliday>,
+}
+
+impl Settings {
+    fn into_core(self) -> Result<CoreSettings> {
+        let defaults = CoreSettings::default();
+        let duration = |field: &str, value: Option<Duration>, default| match value {
+            Some(value) => chrono::Duration::from_std(value)
+                .map_err(|_| PassportError::invalid(field, "is too long")),
+            None => Ok(default),
+        };
+        let time_zone = match self.time_zone {
+            Some(name) => name.trim().parse().map_err(|_| {
+                PassportError::invalid("time zone", format!("'{name}' is not an IANA time zone"))
+            })?,
+            None => defaults.time_zone,
+        };
+        Ok(CoreSettings {
+            time_zone,
+            session_lifetime: duration(
+                "session lifetime",
+                self.session_lifetime,
+                defaults.session_lifetime,
+            )?,
+            setup_token_lifetime: duration(
+                "setup token lifetime",
+                self.setup_token_lifetime,
+                defaults.setup_token_lifetime,
+            )?,
+            max_failed_logins: match self.max_failed_logins {
+                Some(n) => non_negative("max failed logins", n)?,
+                None => defaults.max_failed_logins,
+            },
+            lockout: duration("lockout", self.lockout, defaults.lockout)?,
+            deadline_policy: match self.paid_nonworking_moves_deadlines {
+                Some(moves) => DeadlinePolicy { paid_nonworking_moves_deadlines: moves },
+                None => defaults.deadline_policy,
+            },
+            regional_holidays: self
+                .regional_holidays
+                .into_iter()
+                .map(RegionalHoliday::into_core)
+                .collect::<Result<_>>()?,
+        })
+    }
+}
+
+impl From<CoreSettings> for Settings {
+    fn from(s: CoreSettings) -> Self {
+        Settings {
+            time_zone: Some(s.time_zone.name().to_string()),
+            session_lifetime: s.session_lifetime.to_std().ok(),
+            setup_token_lifetime: s.setup_token_lifetime.to_std().ok(),
+            max_failed_logins: Some(int(s.max_failed_logins)),
+            lockout: s.lockout.to_std().ok(),
+            paid_nonworking_moves_deadlines: Some(
+                s.deadline_policy.paid_nonworking_moves_deadlines,
+            ),
+            regional_holidays: s.regional_holidays.iter().map(RegionalHoliday::from).collect(),
+        }
+    }
+}
+
+/// The settings of a city of the Belgorod region: Moscow time, and 12 July ("Day of the
+/// Prokhorovka field") as a regional holiday since 2020.
+#[uniffi::export]
+pub fn belgorod_settings() -> Settings {
+    CoreSettings::belgorod().into()
+}
+
+impl Drop for Passport {
+    /// Runs when Kotlin closes the object (or the garbage collector frees it) and no call
+    /// is still running on it: the store closes even if sessions are still open.
+    fn drop(&mut self) {
+        self.shared.close();
+    }
+}

@@ -1,0 +1,145 @@
+// Catalog governance, corrections and reading as of a moment, as they look from Kotlin:
+// the sealed ProposedChange, Decision, Instant arguments, and nullable results.
+package city.passport.tests
+
+import city.passport.Decision
+import city.passport.Entry
+import city.passport.Passport
+import city.passport.PassportException
+import city.passport.ProposedChange
+import city.passport.ValueAction
+import city.passport.ValueInput
+import java.time.Instant
+import kotlin.test.assertEquals
+import kotlin.test.assertFailsWith
+import kotlin.test.assertNotNull
+import kotlin.test.assertNull
+import kotlin.test.assertTrue
+
+/** The executor's accepted value of EDU-1 for June 2026. */
+private fun acceptedJune(city: City, amount: String) {
+    city.executor.saveDraft("EDU-1", "2026-M06", amount)
+    city.executor.submit("EDU-1", "2026-M06")
+    city.controller.accept("EDU-1", "2026-M06")
+}
+
+val governanceTests = listOf(
+    Test("approved_unit_change_applies_from_its_period_and_leaves_earlier_ones") {
+        Passport.openSled(tempStoreDir("kotlin-governance")).use { passport ->
+            City(passport).use { city ->
+                val before = city.chief.indicator("EDU-1")
+                val changed = before.copy(unitName = "тысяча человек", okeiCode = "793")
+                val proposal = city.head.proposeChange(
+                    ProposedChange.Change(changed),
+                    "the statistics office reports in thousands from September",
+                    "2026-M09",
+                )
+                assertEquals(Decision.PENDING, proposal.status)
+                assertEquals("2026-M09", proposal.effectiveFrom)
+
+                // Nothing changes while the proposal waits.
+                val pending = city.viewer.catalogForPeriod("2026-M10", null)
+                assertEquals("человек", pending.single { it.code == "EDU-1" }.unitName)
+
+                val approved = city.chief.approveProposal(proposal.id, "agreed with the office")
+                assertEquals(Decision.APPROVED, approved.status)
+                assertEquals(city.chief.accountId(), approved.decidedBy)
+
+                val august = city.viewer.catalogForPeriod("2026-M08", null)
+                val october = city.viewer.catalogForPeriod("2026-M10", null)
+                assertEquals("человек", august.single { it.code == "EDU-1" }.unitName)
+                assertEquals("тысяча человек", october.single { it.code == "EDU-1" }.unitName)
+
+                // As it was known before the approval, October still had the old unit.
+                val knownBefore = city.viewer.catalogForPeriod("2026-M10", proposal.proposedAt)
+                assertEquals("человек", knownBefore.single { it.code == "EDU-1" }.unitName)
+
+                val history = city.viewer.indicatorHistory("EDU-1")
+                assertEquals(listOf(1, 2), history.map { it.number })
+                assertEquals("2026-M09", history.last().effectiveFrom)
+                assertEquals(proposal.id, history.last().proposalId)
+                assertEquals(listOf(approved), city.viewer.proposals(Decision.APPROVED))
+            }
+        }
+    },
+    Test("rejected_proposal_is_kept_and_retiring_needs_the_right_role") {
+        Passport.openSled(tempStoreDir("kotlin-governance")).use { passport ->
+            City(passport).use { city ->
+                val proposal = city.head.proposeChange(
+                    ProposedChange.Retire("EDU-2"),
+                    "no longer collected",
+                    "2027-M01",
+                )
+                val rejected = city.chief.rejectProposal(proposal.id, "still required by the region")
+                assertEquals(Decision.REJECTED, rejected.status)
+                assertEquals("still required by the region", rejected.decisionReason)
+                val codes = city.viewer.catalogForPeriod("2027-M02", null).map { it.code }
+                assertTrue("EDU-2" in codes)
+
+                // An executor may not propose; the error says so in its own class.
+                assertFailsWith<PassportException.PermissionDenied> {
+                    city.executor.proposeChange(ProposedChange.Retire("EDU-2"), "why not", "2027-M01")
+                }
+            }
+        }
+    },
+    Test("correction_shows_only_once_approved_and_as_of_reads_the_old_value") {
+        Passport.openSled(tempStoreDir("kotlin-governance")).use { passport ->
+            City(passport).use { city ->
+                acceptedJune(city, "120")
+                val beforeCorrection = Instant.now()
+                Thread.sleep(5)
+
+                val correction = city.controller.proposeCorrection(
+                    "EDU-1",
+                    "2026-M06",
+                    ValueInput.Typed("125"),
+                    "a late enrolment list from school 12",
+                )
+                assertEquals(Entry.Amount("120"), correction.oldEntry)
+                assertEquals(Entry.Amount("125"), correction.newEntry)
+                assertEquals(Entry.Amount("120"), city.viewer.value("EDU-1", "2026-M06")!!.entry)
+
+                val approved = city.chief.approveCorrection(correction.id, null)
+                assertEquals(Decision.APPROVED, approved.status)
+                assertEquals(Entry.Amount("125"), city.viewer.value("EDU-1", "2026-M06")!!.entry)
+                assertEquals(
+                    ValueAction.CORRECT,
+                    city.viewer.valueHistory("EDU-1", "2026-M06").last().action,
+                )
+
+                // As of a moment before the correction, the old value; before anything, none.
+                val then = city.viewer.valueAsOf("EDU-1", "2026-M06", beforeCorrection)
+                assertEquals(Entry.Amount("120"), assertNotNull(then).entry)
+                assertNull(city.viewer.valueAsOf("EDU-1", "2026-M06", Instant.EPOCH))
+                val rows = city.viewer.periodPassportAsOf("2026-M06", beforeCorrection)
+                assertEquals(Entry.Amount("120"), rows.single { it.indicator.code == "EDU-1" }.value!!.entry)
+
+                // Only an accepted value is corrected, not a draft.
+                city.executor.saveDraft("EDU-2", "2026-M06", "3,5")
+                assertFailsWith<PassportException.WrongState> {
+                    city.controller.proposeCorrection(
+                        "EDU-2",
+                        "2026-M06",
+                        ValueInput.Typed("1"),
+                        "nothing accepted yet",
+                    )
+                }
+                assertEquals(listOf(approved), city.viewer.corrections(null))
+            }
+        }
+    },
+    Test("audit_log_verification_reports_an_intact_chain") {
+        Passport.openSled(tempStoreDir("kotlin-governance")).use { passport ->
+            City(passport).use { city ->
+                acceptedJune(city, "7")
+                val verification = city.controller.verifyAuditLog()
+                assertNull(verification.firstBroken)
+                assertNull(verification.problem)
+                assertTrue(verification.recordsChecked > 5)
+                assertEquals(64, verification.headHash.length)
+                assertFailsWith<PassportException.PermissionDenied> { city.viewer.verifyAuditLog() }
+            }
+        }
+    },
+)
