@@ -33,6 +33,7 @@ pub mod governance;
 pub mod id;
 pub mod memory;
 pub mod period;
+pub mod permissions;
 pub mod records;
 pub mod report;
 mod service;

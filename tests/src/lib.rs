@@ -12,6 +12,7 @@ pub struct ReadmeDoctests;
 pub mod city;
 pub mod deadlines;
 pub mod governance;
+pub mod permissions;
 pub mod scenarios;
 
 pub use city::City;
@@ -78,6 +79,10 @@ macro_rules! scenarios {
             governance::as_of_read_returns_the_value_of_that_moment,
             governance::rejected_correction_is_kept_and_changes_nothing,
             governance::quarterly_report_lists_the_corrections_of_the_quarter,
+        );
+        $crate::__scenario_tests!(
+            $fresh;
+            permissions::every_cell_of_the_permission_matrix_holds,
         );
     };
 }

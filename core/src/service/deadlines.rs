@@ -173,14 +173,22 @@ impl Passport {
 
     async fn store_calendar(&self, actor: &Actor, load: CalendarLoad) -> Result<CalendarYears> {
         let mut changes = Changes::new();
+        let mut stored = HashMap::new();
         for year in load.years() {
             for old in self.scan::<CalendarDay>(&format!("{year:04}-")).await? {
-                changes.delete(&old.record, old.version);
+                stored.insert(old.record.key(), old);
             }
         }
+        // A date already stored is updated in place: a change set may touch a key once,
+        // so deleting it and inserting it again would refuse to reload a year.
         for day in load.days() {
-            // A stored row of the same date was deleted above, so this is an insert.
-            changes.insert(day)?;
+            match stored.remove(&day.key()) {
+                Some(old) => changes.update(day, old.version)?,
+                None => changes.insert(day)?,
+            };
+        }
+        for old in stored.values() {
+            changes.delete(&old.record, old.version);
         }
         let summary = CalendarYears { years: load.years().to_vec(), days: load.days().len() };
         let marker = RegionalHolidays::default();
