@@ -26,6 +26,7 @@
 //!         frame = session.period_passport("2025")
 //! ```
 
+mod columns;
 mod convert;
 mod errors;
 mod report;
@@ -42,6 +43,7 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<store::PySetupToken>()?;
     module.add_class::<session::Session>()?;
     module.add_class::<report::PyQuarterlyReport>()?;
+    module.add_class::<columns::ValueColumns>()?;
     errors::register(module)?;
     module.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

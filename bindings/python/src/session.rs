@@ -54,7 +54,7 @@ impl Session {
 
     /// The service and the token for one call; after logout, the core's
     /// `Unauthenticated`.
-    fn begin(&self, py: Python<'_>) -> PyResult<(Passport, SessionToken)> {
+    pub(crate) fn begin(&self, py: Python<'_>) -> PyResult<(Passport, SessionToken)> {
         let token = self
             .token_slot()
             .clone()

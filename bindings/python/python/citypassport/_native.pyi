@@ -222,3 +222,14 @@ class QuarterlyReport:
     def to_markdown(self) -> str: ...
     def to_csv(self) -> str: ...
     def violations_to_csv(self) -> str: ...
+
+class ValueColumns:
+    """Exports of values as column buffers, for ``Session.values_frame``."""
+
+    @staticmethod
+    def export(
+        session: Session,
+        after: Optional[Tuple[str, _Period]] = None,
+        limit: Optional[int] = None,
+        page: int = 10000,
+    ) -> Dict[str, Any]: ...

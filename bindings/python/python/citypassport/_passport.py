@@ -786,6 +786,43 @@ class Session:
         """
         return build_all(Value, self._native.export_values(after, limit))
 
+    def values_frame(
+        self,
+        after: Optional[Tuple[str, PeriodLike]] = None,
+        limit: Optional[int] = None,
+        *,
+        page: int = 10000,
+    ) -> pandas.DataFrame:
+        """Every stored value as a DataFrame, in (indicator, period) order, built from
+        column buffers: the fast way to take many values into pandas.
+
+        Parameters
+        ----------
+        after : (str, period), optional
+            Start after this (indicator, period), as with :meth:`export_values`.
+        limit : int, optional
+            At most this many values; all of them when ``None``.
+        page : int, default 10000
+            Values read from the store per call; each call is recorded in the audit log
+            as an export.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per value with the columns ``indicator``, ``period``, ``status`` and
+            ``department`` (categorical), ``value`` (float64, NaN where not applicable),
+            ``not_applicable`` (bool), ``updated_at`` and ``first_submitted_at`` (UTC),
+            and ``revisions``. Use :meth:`export_values` for exact decimals.
+
+        Raises
+        ------
+        Unauthenticated, PermissionDenied
+            The session is gone, or the account does not read values.
+        """
+        from ._columns import values_frame
+
+        return values_frame(self._native, after, limit, page)
+
     def values_with_status(self, status: str) -> List[Value]:
         """Every value in a status: ``draft``, ``submitted``, ``accepted`` or
         ``returned``."""
