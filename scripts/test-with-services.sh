@@ -23,5 +23,10 @@ done
 step "Python package against the built wheel"
 bash bindings/python/run-tests.sh
 
+step "benchmark in quick mode (the full run is scripts/bench.sh)"
+target/py-venv/bin/python -m pip install --quiet --disable-pip-version-check "psycopg[binary]"
+cargo run --quiet --locked -p citypassport-bench -- --quick \
+    --python target/py-venv/bin/python --out target/bench/quick-results.json
+
 step "Kotlin bindings on the JVM"
 bash bindings/kotlin/run-tests.sh
