@@ -11,6 +11,7 @@ use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::text;
 
 /// How often an indicator is reported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -73,7 +74,10 @@ impl FromStr for Periodicity {
             "yearly" | "annual" | "year" => Ok(Periodicity::Yearly),
             _ => Err(Error::invalid(
                 "periodicity",
-                format!("'{s}' is not one of monthly, quarterly, half_yearly, yearly"),
+                format!(
+                    "'{}' is not one of monthly, quarterly, half_yearly, yearly",
+                    text::quoted(s)
+                ),
             )),
         }
     }
@@ -229,7 +233,12 @@ impl FromStr for Period {
     type Err = Error;
 
     fn from_str(s: &str) -> Result<Self> {
-        let bad = || Error::invalid("period", format!("'{s}' is not a period; {ACCEPTED_FORMS}"));
+        let bad = || {
+            Error::invalid(
+                "period",
+                format!("'{}' is not a period; {ACCEPTED_FORMS}", text::quoted(s)),
+            )
+        };
         let text = s.trim();
 
         let (year, rest) = match text.split_once('-') {
@@ -264,7 +273,10 @@ impl FromStr for Period {
         };
 
         Period::new(year, periodicity, index).map_err(|e| {
-            Error::invalid("period", format!("'{s}' is not a period ({e}); {ACCEPTED_FORMS}"))
+            Error::invalid(
+                "period",
+                format!("'{}' is not a period ({e}); {ACCEPTED_FORMS}", text::quoted(s)),
+            )
         })
     }
 }

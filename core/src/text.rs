@@ -38,6 +38,24 @@ pub fn check_reason(field: &str, text: &str) -> Result<()> {
     check_text(field, text, MAX_TEXT)
 }
 
+/// Longest piece of refused input an error message quotes.
+pub const MAX_QUOTED: usize = 40;
+
+/// The input as an error message may quote it: at most [`MAX_QUOTED`] characters, with
+/// control characters shown as U+FFFD, so that a refused megabyte or a line break does
+/// not travel on into every log line and message.
+pub fn quoted(text: &str) -> String {
+    let mut shown: String = text
+        .chars()
+        .take(MAX_QUOTED)
+        .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
+        .collect();
+    if text.chars().nth(MAX_QUOTED).is_some() {
+        shown.push('…');
+    }
+    shown
+}
+
 fn check_length(field: &str, text: &str, max: usize) -> Result<()> {
     let length = text.chars().count();
     if length > max {
@@ -49,6 +67,15 @@ fn check_length(field: &str, text: &str, max: usize) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quoted_input_is_bounded_and_has_no_control_characters() {
+        assert_eq!(quoted("2026-M13"), "2026-M13");
+        let long = quoted(&"Я".repeat(1000));
+        assert_eq!(long.chars().count(), MAX_QUOTED + 1);
+        assert!(!quoted("a\nb").contains('\n'));
+        assert!(!quoted("ф\u{7}").contains('\u{7}'));
+    }
 
     #[test]
     fn names_are_limited_and_single_line() {

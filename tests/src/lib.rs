@@ -12,6 +12,7 @@ pub struct ReadmeDoctests;
 pub mod city;
 pub mod deadlines;
 pub mod governance;
+pub mod hardening;
 pub mod permissions;
 pub mod scenarios;
 
@@ -83,6 +84,10 @@ macro_rules! scenarios {
         $crate::__scenario_tests!(
             $fresh;
             permissions::every_cell_of_the_permission_matrix_holds,
+            hardening::login_takes_as_long_for_an_unknown_email_as_for_a_wrong_password,
+            hardening::calendar_year_loaded_again_replaces_the_stored_year,
+            hardening::concurrent_reviews_corrections_and_resubmissions_lose_no_update,
+            hardening::text_fields_are_limited_and_unicode_names_kept,
         );
     };
 }
