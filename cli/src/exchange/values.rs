@@ -403,7 +403,8 @@ pub struct ValuesWriter<W: Write + Send> {
 }
 
 enum Sink<W: Write + Send> {
-    Csv(csv::Writer<W>),
+    // Boxed like the workbook: a CSV writer carries a buffer of its own.
+    Csv(Box<csv::Writer<W>>),
     Json { out: W, first: bool },
     Xlsx { sheet: Box<SheetWriter>, out: W },
 }
@@ -420,7 +421,7 @@ impl<W: Write + Send> ValuesWriter<W> {
             Format::Csv => {
                 let mut writer = csv::Writer::from_writer(out);
                 writer.write_record(&header)?;
-                Sink::Csv(writer)
+                Sink::Csv(Box::new(writer))
             }
             Format::Json => {
                 let mut out = out;
