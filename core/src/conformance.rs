@@ -298,6 +298,42 @@ pub async fn scan_lists_by_prefix_in_key_order(store: Arc<dyn Storage>) -> Resul
     Ok(())
 }
 
+/// A scan read page by page returns the same records in the same order as one scan,
+/// starting after the cursor and stopping at the prefix's end.
+pub async fn scan_page_reads_after_the_cursor_within_the_prefix(
+    store: Arc<dyn Storage>,
+) -> Result<()> {
+    insert(
+        &*store,
+        vec![
+            record(RecordKind::Value, "A|2026-M01", 1, "{}", &[]),
+            record(RecordKind::Value, "A|2026-M02", 1, "{}", &[]),
+            record(RecordKind::Value, "A|2026-M03", 1, "{}", &[]),
+            record(RecordKind::Value, "A1|2026-M01", 1, "{}", &[]),
+            record(RecordKind::Value, "B|2026-M01", 1, "{}", &[]),
+            record(RecordKind::Revision, "A|2026-M01|00000001", 1, "{}", &[]),
+        ],
+    )
+    .await?;
+    let page = |prefix: &'static str, after: Option<&'static str>, limit: usize| {
+        let store = store.clone();
+        async move {
+            let found = store.scan_page(RecordKind::Value, prefix, after, limit).await?;
+            Ok::<_, Error>(found.into_iter().map(|r| r.key).collect::<Vec<_>>())
+        }
+    };
+    assert_eq!(page("", None, 2).await?, ["A1|2026-M01", "A|2026-M01"]);
+    assert_eq!(page("", Some("A|2026-M01"), 2).await?, ["A|2026-M02", "A|2026-M03"]);
+    assert_eq!(page("", Some("A|2026-M03"), 10).await?, ["B|2026-M01"]);
+    assert!(page("", Some("B|2026-M01"), 10).await?.is_empty());
+    assert_eq!(page("A|", None, 10).await?, ["A|2026-M01", "A|2026-M02", "A|2026-M03"]);
+    assert_eq!(page("A|", Some("A|2026-M01"), 1).await?, ["A|2026-M02"]);
+    assert_eq!(page("A|", Some("0"), 1).await?, ["A|2026-M01"]);
+    assert!(page("A|", Some("A|2026-M03"), 10).await?.is_empty());
+    assert!(page("A|", None, 0).await?.is_empty());
+    Ok(())
+}
+
 /// The same key in two kinds is two records.
 pub async fn kinds_are_separate_key_spaces(store: Arc<dyn Storage>) -> Result<()> {
     insert(
@@ -519,6 +555,7 @@ macro_rules! storage_conformance {
             overwrite_replaces_index_entries,
             delete_removes_record_and_index,
             scan_lists_by_prefix_in_key_order,
+            scan_page_reads_after_the_cursor_within_the_prefix,
             kinds_are_separate_key_spaces,
             get_many_keeps_the_order_asked,
             audit_sequence_numbers_are_consecutive,

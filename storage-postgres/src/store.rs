@@ -533,6 +533,39 @@ impl Storage for PostgresStorage {
         self.read_records(kind, operation, query).await
     }
 
+    async fn scan_page(
+        &self,
+        kind: RecordKind,
+        prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<StoredRecord>> {
+        let operation = || format!("listing a page of {kind} records");
+
+        // The primary key serves the range and the order, so a page costs its own rows
+        // and not the whole kind. Keys compare in the "C" collation, as in `scan`.
+        let start = match after {
+            Some(after) if after >= prefix => after,
+            _ => prefix,
+        };
+        let strict = after.is_some_and(|after| after >= prefix);
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let query = sqlx::query(select_records!(
+            "FROM records AS r
+             WHERE r.kind = $1
+               AND (r.key > $2 OR (NOT $3 AND r.key = $2))
+               AND ($4::text IS NULL OR r.key < $4)
+             ORDER BY r.key
+             LIMIT $5"
+        ))
+        .bind(kind.as_str())
+        .bind(start)
+        .bind(strict)
+        .bind(prefix_end(prefix))
+        .bind(limit);
+        self.read_records(kind, operation, query).await
+    }
+
     async fn apply(&self, changes: ChangeSet) -> Result<Vec<u64>> {
         changes.validate()?;
         if changes.is_empty() {

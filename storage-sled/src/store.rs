@@ -1,6 +1,7 @@
 //! [`SledStorage`]: opening a folder and the [`Storage`] implementation.
 
 use std::fmt;
+use std::ops::Bound;
 use std::path::{Path, PathBuf};
 use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
@@ -243,6 +244,39 @@ impl Storage for SledStorage {
 
         self.records
             .scan_prefix(&tree_prefix)
+            .map(|entry| {
+                let (tree_key, bytes) = entry.map_err(|e| {
+                    Error::storage(format!("scan: reading {kind} records failed: {e}"))
+                })?;
+                let key = keys::key_after(key_start, &tree_key).ok_or_else(|| {
+                    Error::storage(format!("scan: a stored {kind} key is damaged"))
+                })?;
+                decode_record("scan", kind, key, &bytes)
+            })
+            .collect()
+    }
+
+    async fn scan_page(
+        &self,
+        kind: RecordKind,
+        prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<StoredRecord>> {
+        let tree_prefix = keys::record_key(kind, prefix);
+        let key_start = tree_prefix.len() - prefix.len();
+        let _gate = self.read_gate();
+
+        // A range read from just after `after`, so a page costs its own records and not
+        // the whole kind. A cursor before the prefix starts at the prefix.
+        let start = match after {
+            Some(after) if after >= prefix => Bound::Excluded(keys::record_key(kind, after)),
+            _ => Bound::Included(tree_prefix.clone()),
+        };
+        self.records
+            .range::<Vec<u8>, _>((start, Bound::Unbounded))
+            .take_while(|entry| entry.as_ref().map_or(true, |(k, _)| k.starts_with(&tree_prefix)))
+            .take(limit)
             .map(|entry| {
                 let (tree_key, bytes) = entry.map_err(|e| {
                     Error::storage(format!("scan: reading {kind} records failed: {e}"))
