@@ -17,8 +17,9 @@ use citypassport_core::report::Counts;
 use citypassport_core::storage::AuditRecord;
 use citypassport_core::value::{Assignment, Entry, Revision, Value, ValueInput};
 use citypassport_core::{
-    AccountSummary, Calendar, CalendarYears, CatalogLoad, DelayNotice, DueDate, Error as CoreError,
-    Event, ExpectedValue, PassportRow, Period, QuarterlyReport, Reminder, ValueRef,
+    AccountSummary, AuditVerification, Calendar, CalendarYears, CatalogLoad, ChangeProposal,
+    Correction, Decision, DelayNotice, DueDate, Error as CoreError, Event, ExpectedValue, Id,
+    IndicatorVersion, PassportRow, Period, ProposedChange, QuarterlyReport, Reminder, ValueRef,
 };
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -462,6 +463,8 @@ pub(crate) fn event<'py>(py: Python<'py>, e: &Event) -> PyResult<Record<'py>> {
         e.values.iter().map(|v| (v.indicator.clone(), v.period.to_string())).collect();
     d.set_item("values", values)?;
     d.set_item("notice", e.notice.as_ref().map(|i| i.as_str()))?;
+    d.set_item("department", e.department.as_ref().map(|i| i.as_str()))?;
+    d.set_item("indicator", e.indicator.as_deref())?;
     Ok(d)
 }
 
@@ -579,6 +582,96 @@ pub(crate) fn quarterly_report<'py>(py: Python<'py>, r: &QuarterlyReport) -> PyR
         violations.push(row);
     }
     d.set_item("violations", violations)?;
+    Ok(d)
+}
+
+fn put_decision(
+    record: &Record<'_>,
+    status: Decision,
+    decided_by: Option<&Id>,
+    decided_at: Option<DateTime<Utc>>,
+    reason: Option<&str>,
+) -> PyResult<()> {
+    record.set_item("status", status.as_str())?;
+    record.set_item("decided_by", decided_by.map(|i| i.as_str()))?;
+    record.set_item("decided_at", decided_at)?;
+    record.set_item("decision_reason", reason)?;
+    Ok(())
+}
+
+fn optional_indicator<'py>(
+    py: Python<'py>,
+    definition: Option<&Indicator>,
+) -> PyResult<Option<Record<'py>>> {
+    definition.map(|i| indicator(py, i)).transpose()
+}
+
+/// A change proposal: `change` is `add`, `change` or `retire`, `definition` the
+/// proposed definition (none for a retirement).
+pub(crate) fn change_proposal<'py>(py: Python<'py>, p: &ChangeProposal) -> PyResult<Record<'py>> {
+    let definition = match &p.change {
+        ProposedChange::Add { indicator } | ProposedChange::Change { indicator } => Some(indicator),
+        ProposedChange::Retire { .. } => None,
+    };
+    let d = PyDict::new(py);
+    d.set_item("id", p.id.as_str())?;
+    d.set_item("change", p.change.as_str())?;
+    d.set_item("indicator", p.change.code())?;
+    d.set_item("definition", optional_indicator(py, definition)?)?;
+    d.set_item("justification", &p.justification)?;
+    d.set_item("effective_from", p.effective_from.to_string())?;
+    d.set_item("department", p.department.as_ref().map(|i| i.as_str()))?;
+    d.set_item("proposed_by", p.proposed_by.as_str())?;
+    d.set_item("proposed_at", p.proposed_at)?;
+    let decided_by = p.decided_by.as_ref();
+    put_decision(&d, p.status, decided_by, p.decided_at, p.decision_reason.as_deref())?;
+    Ok(d)
+}
+
+/// One version of an indicator's definition; `definition` is none once retired.
+pub(crate) fn indicator_version<'py>(
+    py: Python<'py>,
+    v: &IndicatorVersion,
+) -> PyResult<Record<'py>> {
+    let d = PyDict::new(py);
+    d.set_item("code", &v.code)?;
+    d.set_item("number", v.number)?;
+    d.set_item("definition", optional_indicator(py, v.definition.as_ref())?)?;
+    d.set_item("effective_from", v.effective_from.map(|p| p.to_string()))?;
+    d.set_item("recorded_at", v.recorded_at)?;
+    d.set_item("recorded_by", v.recorded_by.as_str())?;
+    d.set_item("proposal", v.proposal.as_ref().map(|i| i.as_str()))?;
+    d.set_item("reason", &v.reason)?;
+    Ok(d)
+}
+
+/// A correction of an accepted value, with the entry it replaces and the one proposed.
+pub(crate) fn correction<'py>(py: Python<'py>, c: &Correction) -> PyResult<Record<'py>> {
+    let d = PyDict::new(py);
+    d.set_item("id", c.id.as_str())?;
+    d.set_item("indicator", &c.value.indicator)?;
+    d.set_item("period", c.value.period.to_string())?;
+    put_entry(&d, "old_", Some(&c.old))?;
+    put_entry(&d, "new_", Some(&c.new))?;
+    d.set_item("reason", &c.reason)?;
+    d.set_item("proposed_by", c.proposed_by.as_str())?;
+    d.set_item("proposed_at", c.proposed_at)?;
+    let decided_by = c.decided_by.as_ref();
+    put_decision(&d, c.status, decided_by, c.decided_at, c.decision_reason.as_deref())?;
+    Ok(d)
+}
+
+/// What a check of the audit log's hash chain found.
+pub(crate) fn audit_verification<'py>(
+    py: Python<'py>,
+    v: &AuditVerification,
+) -> PyResult<Record<'py>> {
+    let d = PyDict::new(py);
+    d.set_item("intact", v.is_intact())?;
+    d.set_item("records_checked", v.records_checked)?;
+    d.set_item("head_hash", &v.head_hash)?;
+    d.set_item("first_broken", v.first_broken)?;
+    d.set_item("problem", v.problem.as_deref())?;
     Ok(d)
 }
 

@@ -15,7 +15,8 @@ use citypassport_core::{
     Passport, Periodicity, Role, SessionToken, ValueKind,
 };
 use citypassport_core::{
-    ImportMode, ImportRow, NoticeStatus, RegionalHoliday, ValueRef, ValueStatus,
+    Decision, ImportMode, ImportRow, NoticeStatus, ProposedChange, RegionalHoliday, ValueRef,
+    ValueStatus,
 };
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -69,6 +70,112 @@ fn order(py: Python<'_>, number: String, date: &Bound<'_, PyAny>) -> PyResult<Ap
 
 fn parse<T: FromStr<Err = CoreError>>(py: Python<'_>, text: &str) -> PyResult<T> {
     text.parse().map_err(|e| errors::to_py(py, e))
+}
+
+/// A decision state by name, to list proposals or corrections in one state.
+fn decision(py: Python<'_>, name: Option<&str>) -> PyResult<Option<Decision>> {
+    name.map(|name| {
+        [Decision::Pending, Decision::Approved, Decision::Rejected]
+            .into_iter()
+            .find(|d| d.as_str() == name)
+            .ok_or_else(|| {
+                let reason = format!("'{name}' is not one of pending, approved, rejected");
+                errors::invalid(py, "status", reason)
+            })
+    })
+    .transpose()
+}
+
+/// An indicator described with the arguments of `define_indicator`, which the catalog
+/// changes take too, so that Python describes an indicator the same way everywhere.
+/// The parts every definition needs are optional here only because a retirement gives
+/// none.
+struct Definition<'a, 'py> {
+    name: Option<String>,
+    section: Option<String>,
+    unit: Option<String>,
+    kind: Option<&'a str>,
+    periodicity: Option<&'a str>,
+    okei: Option<String>,
+    due_day: Option<u32>,
+    due_months_after: Option<u32>,
+    due_days: Option<u32>,
+    department: Option<String>,
+    methodology: String,
+    min: Option<&'a Bound<'py, PyAny>>,
+    max: Option<&'a Bound<'py, PyAny>>,
+    max_change_percent: Option<&'a Bound<'py, PyAny>>,
+    first_period: Option<&'a Bound<'py, PyAny>>,
+}
+
+impl Definition<'_, '_> {
+    /// Whether no part was given, as for a retirement.
+    fn is_empty(&self) -> bool {
+        let given = |part: Option<&Bound<'_, PyAny>>| part.is_some_and(|p| !p.is_none());
+        self.name.is_none()
+            && self.section.is_none()
+            && self.unit.is_none()
+            && self.kind.is_none()
+            && self.periodicity.is_none()
+            && self.okei.is_none()
+            && self.due_day.is_none()
+            && self.due_months_after.is_none()
+            && self.due_days.is_none()
+            && self.department.is_none()
+            && self.methodology.is_empty()
+            && ![self.min, self.max, self.max_change_percent, self.first_period]
+                .into_iter()
+                .any(given)
+    }
+
+    /// The definition of indicator `code`; a missing part is refused naming it.
+    fn indicator(self, py: Python<'_>, code: String) -> PyResult<Indicator> {
+        let needed = |part: &str| {
+            errors::invalid(py, part, format!("the definition of {code} needs its {part}"))
+        };
+        Ok(Indicator {
+            name: self.name.ok_or_else(|| needed("name"))?,
+            section: self.section.ok_or_else(|| needed("section"))?,
+            unit: Unit { name: self.unit.ok_or_else(|| needed("unit"))?, okei: self.okei },
+            kind: parse::<ValueKind>(py, self.kind.ok_or_else(|| needed("kind"))?)?,
+            periodicity: parse::<Periodicity>(
+                py,
+                self.periodicity.ok_or_else(|| needed("periodicity"))?,
+            )?,
+            due: convert::due_rule(self.due_day, self.due_months_after, self.due_days),
+            department: self.department.map(Id::from),
+            methodology: self.methodology,
+            plausibility: Plausibility {
+                min: convert::exact(py, self.min, "min")?,
+                max: convert::exact(py, self.max, "max")?,
+                max_change_percent: convert::exact(
+                    py,
+                    self.max_change_percent,
+                    "max change percent",
+                )?,
+            },
+            first_period: self.first_period.map(|p| convert::period(py, p)).transpose()?,
+            code,
+        })
+    }
+
+    /// The change named `change` (`add`, `change` or `retire`) of indicator `code`.
+    fn change(self, py: Python<'_>, change: &str, code: String) -> PyResult<ProposedChange> {
+        match change {
+            "add" => Ok(ProposedChange::Add { indicator: self.indicator(py, code)? }),
+            "change" => Ok(ProposedChange::Change { indicator: self.indicator(py, code)? }),
+            "retire" if self.is_empty() => Ok(ProposedChange::Retire { code }),
+            "retire" => Err(errors::invalid(
+                py,
+                "change",
+                format!("retiring {code} takes its code only, not a definition"),
+            )),
+            other => {
+                let reason = format!("'{other}' is not one of add, change, retire");
+                Err(errors::invalid(py, "change", reason))
+            }
+        }
+    }
 }
 
 #[pymethods]
@@ -245,23 +352,24 @@ impl Session {
         max_change_percent: Option<&Bound<'_, PyAny>>,
         first_period: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<()> {
-        let indicator = Indicator {
-            code,
-            name,
-            section,
-            unit: Unit { name: unit, okei },
-            kind: parse::<ValueKind>(py, kind)?,
-            periodicity: parse::<Periodicity>(py, periodicity)?,
-            due: convert::due_rule(due_day, due_months_after, due_days),
-            department: department.map(Id::from),
+        let indicator = Definition {
+            name: Some(name),
+            section: Some(section),
+            unit: Some(unit),
+            kind: Some(kind),
+            periodicity: Some(periodicity),
+            okei,
+            due_day,
+            due_months_after,
+            due_days,
+            department,
             methodology,
-            plausibility: Plausibility {
-                min: convert::exact(py, min, "min")?,
-                max: convert::exact(py, max, "max")?,
-                max_change_percent: convert::exact(py, max_change_percent, "max change percent")?,
-            },
-            first_period: first_period.map(|p| convert::period(py, p)).transpose()?,
-        };
+            min,
+            max,
+            max_change_percent,
+            first_period,
+        }
+        .indicator(py, code)?;
         let (passport, token) = self.begin(py)?;
         run(py, async move { passport.define_indicator(&token, indicator).await })
     }
@@ -788,6 +896,291 @@ impl Session {
         let (passport, token) = self.begin(py)?;
         let report = run(py, async move { passport.quarterly_report(&token, quarter).await })?;
         Ok(PyQuarterlyReport { report })
+    }
+
+    /// Checks the audit log's hash chain from the first record.
+    fn verify_audit_log<'py>(&self, py: Python<'py>) -> PyResult<Record<'py>> {
+        let (passport, token) = self.begin(py)?;
+        let found = run(py, async move { passport.verify_audit_log(&token).await })?;
+        convert::audit_verification(py, &found)
+    }
+
+    /// The catalog in force for `period`, as known at the instant `known_at` (as known
+    /// now when `None`).
+    #[pyo3(signature = (period, known_at = None))]
+    fn catalog_for_period<'py>(
+        &self,
+        py: Python<'py>,
+        period: &Bound<'_, PyAny>,
+        known_at: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Vec<Record<'py>>> {
+        let period = convert::period(py, period)?;
+        let known_at = known_at.map(|t| convert::instant(py, t, "known at")).transpose()?;
+        let (passport, token) = self.begin(py)?;
+        let found =
+            run(py, async move { passport.catalog_for_period(&token, period, known_at).await })?;
+        convert::list(py, &found, convert::indicator)
+    }
+
+    /// Every version of one indicator, oldest first.
+    fn indicator_history<'py>(&self, py: Python<'py>, code: String) -> PyResult<Vec<Record<'py>>> {
+        let (passport, token) = self.begin(py)?;
+        let found = run(py, async move { passport.indicator_history(&token, &code).await })?;
+        convert::list(py, &found, convert::indicator_version)
+    }
+
+    /// Proposes a change to the catalog from a period on: `add`, `change` (the whole new
+    /// definition, given as to `define_indicator`) or `retire` (the code only).
+    #[pyo3(signature = (
+        change, code, justification, effective_from, name = None, section = None, unit = None,
+        kind = None, periodicity = None, *, okei = None, due_day = None, due_months_after = None,
+        due_days = None, department = None, methodology = String::new(), min = None, max = None,
+        max_change_percent = None, first_period = None
+    ))]
+    // The change's own arguments, then one per field of the definition, as for
+    // `define_indicator`.
+    #[allow(clippy::too_many_arguments)]
+    fn propose_change<'py>(
+        &self,
+        py: Python<'py>,
+        change: &str,
+        code: String,
+        justification: String,
+        effective_from: &Bound<'_, PyAny>,
+        name: Option<String>,
+        section: Option<String>,
+        unit: Option<String>,
+        kind: Option<&str>,
+        periodicity: Option<&str>,
+        okei: Option<String>,
+        due_day: Option<u32>,
+        due_months_after: Option<u32>,
+        due_days: Option<u32>,
+        department: Option<String>,
+        methodology: String,
+        min: Option<&Bound<'_, PyAny>>,
+        max: Option<&Bound<'_, PyAny>>,
+        max_change_percent: Option<&Bound<'_, PyAny>>,
+        first_period: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Record<'py>> {
+        let change = Definition {
+            name,
+            section,
+            unit,
+            kind,
+            periodicity,
+            okei,
+            due_day,
+            due_months_after,
+            due_days,
+            department,
+            methodology,
+            min,
+            max,
+            max_change_percent,
+            first_period,
+        }
+        .change(py, change, code)?;
+        let effective_from = convert::period(py, effective_from)?;
+        let (passport, token) = self.begin(py)?;
+        let proposal = run(py, async move {
+            passport.propose_change(&token, change, &justification, effective_from).await
+        })?;
+        convert::change_proposal(py, &proposal)
+    }
+
+    /// Changes the catalog directly from a period on, recorded as a proposal approved at
+    /// once; the change is given as to `propose_change`.
+    #[pyo3(signature = (
+        change, code, reason, effective_from, name = None, section = None, unit = None,
+        kind = None, periodicity = None, *, okei = None, due_day = None, due_months_after = None,
+        due_days = None, department = None, methodology = String::new(), min = None, max = None,
+        max_change_percent = None, first_period = None
+    ))]
+    // The change's own arguments, then one per field of the definition, as for
+    // `define_indicator`.
+    #[allow(clippy::too_many_arguments)]
+    fn change_catalog<'py>(
+        &self,
+        py: Python<'py>,
+        change: &str,
+        code: String,
+        reason: String,
+        effective_from: &Bound<'_, PyAny>,
+        name: Option<String>,
+        section: Option<String>,
+        unit: Option<String>,
+        kind: Option<&str>,
+        periodicity: Option<&str>,
+        okei: Option<String>,
+        due_day: Option<u32>,
+        due_months_after: Option<u32>,
+        due_days: Option<u32>,
+        department: Option<String>,
+        methodology: String,
+        min: Option<&Bound<'_, PyAny>>,
+        max: Option<&Bound<'_, PyAny>>,
+        max_change_percent: Option<&Bound<'_, PyAny>>,
+        first_period: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Record<'py>> {
+        let change = Definition {
+            name,
+            section,
+            unit,
+            kind,
+            periodicity,
+            okei,
+            due_day,
+            due_months_after,
+            due_days,
+            department,
+            methodology,
+            min,
+            max,
+            max_change_percent,
+            first_period,
+        }
+        .change(py, change, code)?;
+        let effective_from = convert::period(py, effective_from)?;
+        let (passport, token) = self.begin(py)?;
+        let proposal = run(py, async move {
+            passport.change_catalog(&token, change, &reason, effective_from).await
+        })?;
+        convert::change_proposal(py, &proposal)
+    }
+
+    /// Approves a pending change proposal with a reason.
+    fn approve_proposal<'py>(
+        &self,
+        py: Python<'py>,
+        proposal: String,
+        reason: String,
+    ) -> PyResult<Record<'py>> {
+        let proposal = Id::from(proposal);
+        let (passport, token) = self.begin(py)?;
+        let decided =
+            run(py, async move { passport.approve_proposal(&token, &proposal, &reason).await })?;
+        convert::change_proposal(py, &decided)
+    }
+
+    /// Rejects a pending change proposal with a reason.
+    fn reject_proposal<'py>(
+        &self,
+        py: Python<'py>,
+        proposal: String,
+        reason: String,
+    ) -> PyResult<Record<'py>> {
+        let proposal = Id::from(proposal);
+        let (passport, token) = self.begin(py)?;
+        let decided =
+            run(py, async move { passport.reject_proposal(&token, &proposal, &reason).await })?;
+        convert::change_proposal(py, &decided)
+    }
+
+    /// Change proposals, newest first, optionally of one status.
+    #[pyo3(signature = (status = None))]
+    fn proposals<'py>(&self, py: Python<'py>, status: Option<&str>) -> PyResult<Vec<Record<'py>>> {
+        let status = decision(py, status)?;
+        let (passport, token) = self.begin(py)?;
+        let found = run(py, async move { passport.proposals(&token, status).await })?;
+        convert::list(py, &found, convert::change_proposal)
+    }
+
+    /// Proposes a new value for an accepted one, with a reason: a number as `str`,
+    /// `int` or `Decimal`, or not applicable with a reason.
+    #[pyo3(signature = (indicator, period, value = None, *, reason, not_applicable = None))]
+    fn propose_correction<'py>(
+        &self,
+        py: Python<'py>,
+        indicator: String,
+        period: &Bound<'_, PyAny>,
+        value: Option<&Bound<'_, PyAny>>,
+        reason: String,
+        not_applicable: Option<String>,
+    ) -> PyResult<Record<'py>> {
+        let period = convert::period(py, period)?;
+        let input = convert::value_input(py, value, not_applicable)?;
+        let (passport, token) = self.begin(py)?;
+        let proposed = run(py, async move {
+            passport.propose_correction(&token, &indicator, period, input, &reason).await
+        })?;
+        convert::correction(py, &proposed)
+    }
+
+    /// Approves a correction, with an optional note; the value takes the new entry.
+    #[pyo3(signature = (correction, note = None))]
+    fn approve_correction<'py>(
+        &self,
+        py: Python<'py>,
+        correction: String,
+        note: Option<String>,
+    ) -> PyResult<Record<'py>> {
+        let correction = Id::from(correction);
+        let (passport, token) = self.begin(py)?;
+        let decided = run(py, async move {
+            passport.approve_correction(&token, &correction, note.as_deref()).await
+        })?;
+        convert::correction(py, &decided)
+    }
+
+    /// Rejects a correction with a reason; the value stays.
+    fn reject_correction<'py>(
+        &self,
+        py: Python<'py>,
+        correction: String,
+        reason: String,
+    ) -> PyResult<Record<'py>> {
+        let correction = Id::from(correction);
+        let (passport, token) = self.begin(py)?;
+        let decided =
+            run(py, async move { passport.reject_correction(&token, &correction, &reason).await })?;
+        convert::correction(py, &decided)
+    }
+
+    /// Corrections, newest first, optionally of one status.
+    #[pyo3(signature = (status = None))]
+    fn corrections<'py>(
+        &self,
+        py: Python<'py>,
+        status: Option<&str>,
+    ) -> PyResult<Vec<Record<'py>>> {
+        let status = decision(py, status)?;
+        let (passport, token) = self.begin(py)?;
+        let found = run(py, async move { passport.corrections(&token, status).await })?;
+        convert::list(py, &found, convert::correction)
+    }
+
+    /// A value exactly as it stood at the instant `at`, or `None` if nothing was entered
+    /// by then.
+    fn value_as_of<'py>(
+        &self,
+        py: Python<'py>,
+        indicator: String,
+        period: &Bound<'_, PyAny>,
+        at: &Bound<'_, PyAny>,
+    ) -> PyResult<Option<Record<'py>>> {
+        let period = convert::period(py, period)?;
+        let at = convert::instant(py, at, "at")?;
+        let (passport, token) = self.begin(py)?;
+        let found =
+            run(py, async move { passport.value_as_of(&token, &indicator, period, at).await })?;
+        found.map(|v| convert::value(py, &v)).transpose()
+    }
+
+    /// The passport for one period exactly as it stood at the instant `at`, in long
+    /// form.
+    fn period_passport_as_of<'py>(
+        &self,
+        py: Python<'py>,
+        period: &Bound<'_, PyAny>,
+        at: &Bound<'_, PyAny>,
+    ) -> PyResult<Vec<Record<'py>>> {
+        let period = convert::period(py, period)?;
+        let at = convert::instant(py, at, "at")?;
+        let (passport, token) = self.begin(py)?;
+        let rows =
+            run(py, async move { passport.period_passport_as_of(&token, period, at).await })?;
+        convert::list(py, &rows, convert::passport_row)
     }
 
     fn __repr__(&self) -> String {

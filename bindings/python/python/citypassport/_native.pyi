@@ -211,6 +211,74 @@ class Session:
         key: Optional[str] = None,
         limit: Optional[int] = None,
     ) -> List[_Record]: ...
+    def verify_audit_log(self) -> _Record: ...
+    def catalog_for_period(
+        self, period: _Period, known_at: Optional[datetime] = None
+    ) -> List[_Record]: ...
+    def indicator_history(self, code: str) -> List[_Record]: ...
+    def propose_change(
+        self,
+        change: str,
+        code: str,
+        justification: str,
+        effective_from: _Period,
+        name: Optional[str] = None,
+        section: Optional[str] = None,
+        unit: Optional[str] = None,
+        kind: Optional[str] = None,
+        periodicity: Optional[str] = None,
+        *,
+        okei: Optional[str] = None,
+        due_day: Optional[int] = None,
+        due_months_after: Optional[int] = None,
+        due_days: Optional[int] = None,
+        department: Optional[str] = None,
+        methodology: str = "",
+        min: Optional[_Number] = None,
+        max: Optional[_Number] = None,
+        max_change_percent: Optional[_Number] = None,
+        first_period: Optional[_Period] = None,
+    ) -> _Record: ...
+    def change_catalog(
+        self,
+        change: str,
+        code: str,
+        reason: str,
+        effective_from: _Period,
+        name: Optional[str] = None,
+        section: Optional[str] = None,
+        unit: Optional[str] = None,
+        kind: Optional[str] = None,
+        periodicity: Optional[str] = None,
+        *,
+        okei: Optional[str] = None,
+        due_day: Optional[int] = None,
+        due_months_after: Optional[int] = None,
+        due_days: Optional[int] = None,
+        department: Optional[str] = None,
+        methodology: str = "",
+        min: Optional[_Number] = None,
+        max: Optional[_Number] = None,
+        max_change_percent: Optional[_Number] = None,
+        first_period: Optional[_Period] = None,
+    ) -> _Record: ...
+    def approve_proposal(self, proposal: str, reason: str) -> _Record: ...
+    def reject_proposal(self, proposal: str, reason: str) -> _Record: ...
+    def proposals(self, status: Optional[str] = None) -> List[_Record]: ...
+    def propose_correction(
+        self,
+        indicator: str,
+        period: _Period,
+        value: Optional[_Number] = None,
+        *,
+        reason: str,
+        not_applicable: Optional[str] = None,
+    ) -> _Record: ...
+    def approve_correction(self, correction: str, note: Optional[str] = None) -> _Record: ...
+    def reject_correction(self, correction: str, reason: str) -> _Record: ...
+    def corrections(self, status: Optional[str] = None) -> List[_Record]: ...
+    def value_as_of(self, indicator: str, period: _Period, at: datetime) -> Optional[_Record]: ...
+    def period_passport_as_of(self, period: _Period, at: datetime) -> List[_Record]: ...
 
 class QuarterlyReport:
     """The quarterly report made by the core."""

@@ -33,13 +33,17 @@ from ._records import (
     AppointmentOrder,
     Assignment,
     AuditRecord,
+    AuditVerification,
     CalendarYears,
     CatalogLoad,
+    ChangeProposal,
+    Correction,
     DelayNotice,
     Department,
     DueDate,
     Event,
     Indicator,
+    IndicatorVersion,
     NewAccount,
     RegionalHoliday,
     Revision,
@@ -77,6 +81,8 @@ OrderLike = Union[AppointmentOrder, Tuple[str, Union[date, str]]]
 AccountLike = Union[str, Account]
 DepartmentLike = Union[str, Department]
 NoticeLike = Union[str, DelayNotice]
+ProposalLike = Union[str, ChangeProposal]
+CorrectionLike = Union[str, Correction]
 #: A file: a path, or a text or binary file object.
 Source = Union[str, "os.PathLike[str]", IO[str], IO[bytes]]
 
@@ -1068,6 +1074,371 @@ class Session:
         """
         return QuarterlyReport(self._native.quarterly_report(quarter))
 
+    # Catalog governance, corrections, and the passport as of a moment ------------------
+
+    def catalog_for_period(
+        self, period: PeriodLike, *, known_at: Optional[datetime] = None
+    ) -> pandas.DataFrame:
+        """The catalog in force for one period: every indicator of the period's
+        periodicity with the definition that applied to it, so a unit or methodology
+        changed from a later period on shows as it was.
+
+        Parameters
+        ----------
+        period : str
+            E.g. ``"2008"`` for the yearly indicators as they stood in 2008.
+        known_at : datetime.datetime, optional
+            A timezone-aware moment: the catalog as it was known then, without the
+            changes recorded later. As known now by default.
+
+        Returns
+        -------
+        pandas.DataFrame
+            The columns of :meth:`catalog`.
+
+        Raises
+        ------
+        InvalidInput
+            The period is malformed, or ``known_at`` is a naive datetime.
+        """
+        require_pandas()
+        return catalog_frame(self.catalog_for_period_records(period, known_at=known_at))
+
+    def catalog_for_period_records(
+        self, period: PeriodLike, *, known_at: Optional[datetime] = None
+    ) -> List[Dict[str, Any]]:
+        """:meth:`catalog_for_period` as a list of dicts."""
+        names = {d.id: d.name for d in self.departments()}
+        rows = self._native.catalog_for_period(period, known_at)
+        for row in rows:
+            row["department_name"] = names.get(row["department"])
+        return rows
+
+    def indicator_history(self, code: str) -> List[IndicatorVersion]:
+        """Every version of one indicator, oldest first: what changed, from which
+        period, who recorded it, from which proposal and why (see :meth:`proposals` for
+        who proposed it).
+
+        Raises
+        ------
+        NotFound
+            No indicator has this code.
+        """
+        return [IndicatorVersion.from_record(r) for r in self._native.indicator_history(code)]
+
+    def propose_change(
+        self,
+        change: str,
+        code: str,
+        name: Optional[str] = None,
+        section: Optional[str] = None,
+        unit: Optional[str] = None,
+        kind: Optional[str] = None,
+        periodicity: Optional[str] = None,
+        *,
+        justification: str,
+        effective_from: PeriodLike,
+        okei: Optional[str] = None,
+        due_day: Optional[int] = None,
+        due_months_after: Optional[int] = None,
+        due_days: Optional[int] = None,
+        department: Optional[DepartmentLike] = None,
+        methodology: str = "",
+        min: Optional[Number] = None,
+        max: Optional[Number] = None,
+        max_change_percent: Optional[Number] = None,
+        first_period: Optional[PeriodLike] = None,
+    ) -> ChangeProposal:
+        """Proposes to add, change or retire an indicator from a period on (department
+        heads, for their own department's indicators). The chief of staff decides with
+        :meth:`approve_proposal` or :meth:`reject_proposal`; nothing changes before.
+
+        Parameters
+        ----------
+        change : {"add", "change", "retire"}
+            What is proposed.
+        code : str
+            The indicator's code.
+        name, section, unit, kind, periodicity : str, optional
+            For ``add`` and ``change``, the whole definition from ``effective_from`` on,
+            given exactly as to :meth:`define_indicator`: a part left out takes the
+            default there, it is not carried over from the current definition. For
+            ``retire``, none of these nor of the rest of the definition.
+        okei, due_day, due_months_after, due_days, department, methodology
+            The rest of the definition, as to :meth:`define_indicator`.
+        min, max, max_change_percent, first_period
+            The plausibility rules and the first expected period, likewise.
+        justification : str
+            Why.
+        effective_from : str
+            The first period the change applies to, of the definition's periodicity;
+            earlier periods keep the definitions they had.
+
+        Returns
+        -------
+        ChangeProposal
+            The proposal, ``pending``.
+
+        Raises
+        ------
+        InvalidInput
+            A part of the definition is missing or malformed, ``effective_from`` is not
+            of its periodicity, a retirement was given a definition, or the
+            justification is empty.
+        PermissionDenied
+            The caller does not propose changes, or the indicator is not their
+            department's.
+        NotFound, AlreadyExists
+            The indicator to change or retire does not exist; the one to add does.
+
+        Examples
+        --------
+        >>> proposal = head.propose_change(
+        ...     "change", "MR-3.1", "Расходы бюджета", "Бюджет", "рубль", "integer",
+        ...     "yearly", okei="383", justification="переход на рубли",
+        ...     effective_from="2009",
+        ... )
+        >>> chief.approve_proposal(proposal, "согласовано")
+        """
+        return ChangeProposal.from_record(
+            self._native.propose_change(
+                change,
+                code,
+                justification,
+                effective_from,
+                name,
+                section,
+                unit,
+                kind,
+                periodicity,
+                okei=okei,
+                due_day=due_day,
+                due_months_after=due_months_after,
+                due_days=due_days,
+                department=None if department is None else _id(department),
+                methodology=methodology,
+                min=min,
+                max=max,
+                max_change_percent=max_change_percent,
+                first_period=first_period,
+            )
+        )
+
+    def change_catalog(
+        self,
+        change: str,
+        code: str,
+        name: Optional[str] = None,
+        section: Optional[str] = None,
+        unit: Optional[str] = None,
+        kind: Optional[str] = None,
+        periodicity: Optional[str] = None,
+        *,
+        reason: str,
+        effective_from: PeriodLike,
+        okei: Optional[str] = None,
+        due_day: Optional[int] = None,
+        due_months_after: Optional[int] = None,
+        due_days: Optional[int] = None,
+        department: Optional[DepartmentLike] = None,
+        methodology: str = "",
+        min: Optional[Number] = None,
+        max: Optional[Number] = None,
+        max_change_percent: Optional[Number] = None,
+        first_period: Optional[PeriodLike] = None,
+    ) -> ChangeProposal:
+        """Changes the catalog directly from a period on (the chief of staff), recorded
+        the same way as a proposal approved at once.
+
+        The change and the definition are given as to :meth:`propose_change`, with
+        ``reason`` in place of the justification.
+
+        Returns
+        -------
+        ChangeProposal
+            The record of the change, ``approved``.
+
+        Raises
+        ------
+        InvalidInput, NotFound, AlreadyExists
+            As for :meth:`propose_change`.
+        PermissionDenied
+            The caller is not the chief of staff.
+        """
+        return ChangeProposal.from_record(
+            self._native.change_catalog(
+                change,
+                code,
+                reason,
+                effective_from,
+                name,
+                section,
+                unit,
+                kind,
+                periodicity,
+                okei=okei,
+                due_day=due_day,
+                due_months_after=due_months_after,
+                due_days=due_days,
+                department=None if department is None else _id(department),
+                methodology=methodology,
+                min=min,
+                max=max,
+                max_change_percent=max_change_percent,
+                first_period=first_period,
+            )
+        )
+
+    def approve_proposal(self, proposal: ProposalLike, reason: str) -> ChangeProposal:
+        """Approves a pending proposal (the chief of staff): the catalog gains a version
+        that applies from the proposal's period, earlier periods keep theirs, and the
+        responsible department hears of it through :meth:`events` (``catalog.changed``).
+
+        Raises
+        ------
+        WrongState
+            The proposal was already decided.
+        PermissionDenied
+            The caller is not the chief of staff.
+        """
+        return ChangeProposal.from_record(self._native.approve_proposal(_id(proposal), reason))
+
+    def reject_proposal(self, proposal: ProposalLike, reason: str) -> ChangeProposal:
+        """Rejects a pending proposal with a reason (the chief of staff); the catalog
+        does not change and the proposal is kept."""
+        return ChangeProposal.from_record(self._native.reject_proposal(_id(proposal), reason))
+
+    def proposals(self, status: Optional[str] = None) -> List[ChangeProposal]:
+        """Change proposals, newest first; ``status`` is ``pending``, ``approved`` or
+        ``rejected``. Anyone who reads the catalog may see them."""
+        return [ChangeProposal.from_record(r) for r in self._native.proposals(status)]
+
+    def propose_correction(
+        self,
+        indicator: str,
+        period: PeriodLike,
+        value: Optional[Number] = None,
+        *,
+        reason: str,
+        not_applicable: Optional[str] = None,
+    ) -> Correction:
+        """Proposes a new value for an accepted one (controllers). It takes effect only
+        when the chief of staff approves it; until then every read shows the accepted
+        value.
+
+        Parameters
+        ----------
+        indicator, period : str
+            The accepted value to correct.
+        value : str, int or Decimal, optional
+            The new number, given as to :meth:`save_draft`.
+        reason : str
+            Why: a census revision, an error found later.
+        not_applicable : str, optional
+            Instead of a number: the reason the indicator does not apply.
+
+        Returns
+        -------
+        Correction
+            The correction, ``pending``.
+
+        Raises
+        ------
+        WrongState
+            The value is not accepted.
+        NotFound
+            There is no value.
+        InvalidInput
+            The number is malformed, equals the accepted one, or the reason is empty.
+        PermissionDenied
+            The caller does not propose corrections.
+        """
+        return build(
+            Correction,
+            self._native.propose_correction(
+                indicator, period, value, reason=reason, not_applicable=not_applicable
+            ),
+        )
+
+    def approve_correction(
+        self, correction: CorrectionLike, note: Optional[str] = None
+    ) -> Correction:
+        """Approves a correction (the chief of staff, not their own): the value takes
+        the new entry and its history keeps the old one with the reason.
+
+        Raises
+        ------
+        WrongState
+            The correction was already decided, or the value changed since it was
+            proposed.
+        PermissionDenied
+            The caller is not the chief of staff, or proposed it.
+        """
+        return build(Correction, self._native.approve_correction(_id(correction), note))
+
+    def reject_correction(self, correction: CorrectionLike, reason: str) -> Correction:
+        """Rejects a correction with a reason (the chief of staff); it is kept and the
+        value stays."""
+        return build(Correction, self._native.reject_correction(_id(correction), reason))
+
+    def corrections(self, status: Optional[str] = None) -> List[Correction]:
+        """Corrections, newest first, approved and rejected ones included; ``status`` is
+        ``pending``, ``approved`` or ``rejected``."""
+        return build_all(Correction, self._native.corrections(status))
+
+    def value_as_of(self, indicator: str, period: PeriodLike, at: datetime) -> Optional[Value]:
+        """A value exactly as it stood at the timezone-aware moment ``at``: a correction
+        approved later does not show. ``None`` if nothing was entered by then.
+
+        Fields that the history does not record (``flags``) come back empty.
+
+        Raises
+        ------
+        InvalidInput
+            ``at`` is a naive datetime, or the period is malformed.
+        """
+        found = self._native.value_as_of(indicator, period, at)
+        return None if found is None else build(Value, found)
+
+    def period_passport_as_of(
+        self, period: PeriodLike, at: datetime, *, as_float: bool = False
+    ) -> pandas.DataFrame:
+        """The passport for one period exactly as it stood at the timezone-aware moment
+        ``at`` ("what had the city reported on 10 April 2026"): the catalog as it was
+        known then and each value with the status it had then. Recorded in the audit
+        log as an export.
+
+        Parameters
+        ----------
+        period : str
+            The period.
+        at : datetime.datetime
+            The moment, with a time zone.
+        as_float : bool, default False
+            Values as float64 instead of Decimal objects.
+
+        Returns
+        -------
+        pandas.DataFrame
+            The columns of :meth:`period_passport`. ``timeliness``, ``days_late`` and
+            ``due_date`` are empty: the core judges timeliness as of now only, and
+            today's judgement would misstate the past. ``flags`` are empty too.
+
+        Raises
+        ------
+        InvalidInput
+            ``at`` is a naive datetime, or the period is malformed.
+        """
+        require_pandas()
+        return long_frame(self.period_passport_as_of_records(period, at), as_float)
+
+    def period_passport_as_of_records(
+        self, period: PeriodLike, at: datetime
+    ) -> List[Dict[str, Any]]:
+        """:meth:`period_passport_as_of` as a list of dicts."""
+        empty = {"timeliness": None, "days_late": None, "due_date": None}
+        return [{**row, **empty} for row in self._native.period_passport_as_of(period, at)]
+
     # The audit log ---------------------------------------------------------------------
 
     def audit_log(
@@ -1112,3 +1483,17 @@ class Session:
                 limit=limit,
             ),
         )
+
+    def verify_audit_log(self) -> AuditVerification:
+        """Recomputes the audit log's hash chain from the first record and reports the
+        first record altered or removed behind the library's back (controllers, the
+        chief of staff and administrators).
+
+        Returns
+        -------
+        AuditVerification
+            ``intact``, the records checked, the hash of the last record (keep it
+            elsewhere to tell later whether the log's end was cut off), and where the
+            chain breaks.
+        """
+        return build(AuditVerification, self._native.verify_audit_log())

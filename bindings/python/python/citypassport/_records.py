@@ -20,14 +20,18 @@ __all__ = [
     "AppointmentOrder",
     "Assignment",
     "AuditRecord",
+    "AuditVerification",
     "CalendarDay",
     "CalendarYears",
     "CatalogLoad",
+    "ChangeProposal",
+    "Correction",
     "DelayNotice",
     "Department",
     "DueDate",
     "Event",
     "Indicator",
+    "IndicatorVersion",
     "NewAccount",
     "RegionalHoliday",
     "Revision",
@@ -392,7 +396,9 @@ class Event:
 
     ``kind`` is ``value.submitted``, ``value.accepted``, ``value.returned``,
     ``notice.filed``, ``extension.granted``, ``extension.declined``,
-    ``deadline.passed``, ...; pass the last ``seq`` read as the next cursor.
+    ``deadline.passed``, ``catalog.changed``, ...; pass the last ``seq`` read as the
+    next cursor. For a catalog change, ``department`` is the department responsible for
+    the indicator (whose head is to be told) and ``indicator`` its code.
     """
 
     seq: int
@@ -401,6 +407,8 @@ class Event:
     actor: Optional[str]
     values: Tuple[Tuple[str, str], ...]
     notice: Optional[str]
+    department: Optional[str]
+    indicator: Optional[str]
 
 
 @dataclass(frozen=True)
@@ -448,6 +456,167 @@ class CalendarYears:
 
     years: Tuple[int, ...]
     days: int
+
+
+def _definition(record: Optional[Mapping[str, Any]]) -> Optional[Indicator]:
+    return None if record is None else _build(Indicator, record)
+
+
+@dataclass(frozen=True)
+class ChangeProposal:
+    """A proposal to add, change or retire an indicator, and the chief of staff's
+    decision (items 3.5 and 3.7 of the order).
+
+    Attributes
+    ----------
+    id : str
+        Identifier, to approve or reject it.
+    change : str
+        ``add``, ``change`` or ``retire``.
+    indicator : str
+        The code of the indicator concerned.
+    definition : Indicator or None
+        The proposed definition; ``None`` for a retirement.
+    justification : str
+        Why it was proposed.
+    effective_from : str
+        The first period the change applies to; earlier periods keep their definitions.
+    department : str or None
+        The department responsible for the indicator, told of the decision.
+    proposed_by, proposed_at : str, datetime.datetime
+        Who proposed it (account id) and when (UTC).
+    status : str
+        ``pending``, ``approved`` or ``rejected``.
+    decided_by, decided_at, decision_reason : optional
+        The chief of staff, when, and the reason given.
+    """
+
+    id: str
+    change: str
+    indicator: str
+    definition: Optional[Indicator]
+    justification: str
+    effective_from: str
+    department: Optional[str]
+    proposed_by: str
+    proposed_at: datetime
+    status: str
+    decided_by: Optional[str]
+    decided_at: Optional[datetime]
+    decision_reason: Optional[str]
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> ChangeProposal:
+        """The proposal from the native record."""
+        return _build(cls, {**record, "definition": _definition(record["definition"])})
+
+
+@dataclass(frozen=True)
+class IndicatorVersion:
+    """One version of an indicator's definition in the catalog's history.
+
+    Attributes
+    ----------
+    code : str
+        The indicator's code.
+    number : int
+        1 for the first definition, one more for each change.
+    definition : Indicator or None
+        The definition in force from ``effective_from``; ``None`` once retired.
+    effective_from : str or None
+        The first period it applies to; ``None`` for a first definition, which applies
+        to every period.
+    recorded_at, recorded_by : datetime.datetime, str
+        When it became known (UTC), and who recorded it: who approved the change, or
+        who defined the indicator.
+    proposal : str or None
+        The id of the change proposal it came from.
+    reason : str
+        Why, as given with the change.
+    """
+
+    code: str
+    number: int
+    definition: Optional[Indicator]
+    effective_from: Optional[str]
+    recorded_at: datetime
+    recorded_by: str
+    proposal: Optional[str]
+    reason: str
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> IndicatorVersion:
+        """The version from the native record."""
+        return _build(cls, {**record, "definition": _definition(record["definition"])})
+
+
+@dataclass(frozen=True)
+class Correction:
+    """A correction of an accepted value: proposed by a controller, in effect only once
+    the chief of staff approves it (item 3.6 of the order).
+
+    Attributes
+    ----------
+    id : str
+        Identifier, to approve or reject it.
+    indicator, period : str
+        The value corrected.
+    old_value, old_not_applicable : decimal.Decimal or None, str or None
+        The accepted entry it replaces.
+    new_value, new_not_applicable : decimal.Decimal or None, str or None
+        The proposed entry.
+    reason : str
+        Why (a census revision, an error found later).
+    proposed_by, proposed_at : str, datetime.datetime
+        The controller (account id) and when (UTC).
+    status : str
+        ``pending``, ``approved`` or ``rejected``; rejected corrections are kept.
+    decided_by, decided_at, decision_reason : optional
+        The chief of staff, when, and the note of an approval or the reason of a
+        rejection.
+    """
+
+    id: str
+    indicator: str
+    period: str
+    old_value: Optional[Decimal]
+    old_not_applicable: Optional[str]
+    new_value: Optional[Decimal]
+    new_not_applicable: Optional[str]
+    reason: str
+    proposed_by: str
+    proposed_at: datetime
+    status: str
+    decided_by: Optional[str]
+    decided_at: Optional[datetime]
+    decision_reason: Optional[str]
+
+
+@dataclass(frozen=True)
+class AuditVerification:
+    """What a check of the audit log's hash chain found.
+
+    Attributes
+    ----------
+    intact : bool
+        Whether the chain is whole.
+    records_checked : int
+        Records read.
+    head_hash : str
+        The hash of the last record: keep it elsewhere (a printed report, another
+        system) to tell later whether the log's end was cut off, which the chain alone
+        cannot show.
+    first_broken : int or None
+        The first record that was altered, or that follows a removed one.
+    problem : str or None
+        What is wrong there.
+    """
+
+    intact: bool
+    records_checked: int
+    head_hash: str
+    first_broken: Optional[int]
+    problem: Optional[str]
 
 
 def build_all(cls: Type[_R], records: List[Dict[str, Any]]) -> List[_R]:
