@@ -4,6 +4,7 @@ use std::fmt;
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
 use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use citypassport_core::storage::{
@@ -97,7 +98,8 @@ impl SledStorage {
     /// [`OpenError::NotAPassportStore`] for a folder that holds other files or another
     /// program's sled database, [`OpenError::NewerSchema`] for a store written by a
     /// newer release (all three leave the folder as it was), [`OpenError::Engine`] when
-    /// sled cannot open its files (permissions, disk, the store open elsewhere) and
+    /// sled cannot open its files (permissions, disk, the store open elsewhere: an open
+    /// waits up to a second for a store that is being closed) and
     /// [`OpenError::Unreadable`] when it finds them damaged.
     pub fn open_with(config: SledConfig) -> std::result::Result<Self, OpenError> {
         let SledConfig { path, durability, cache_capacity } = config;
@@ -106,15 +108,14 @@ impl SledStorage {
         // The background flush runs in both modes: it is what bounds the loss of the
         // relaxed mode, and in the durable mode it only writes out what `apply`'s own
         // flush would write anyway.
-        let db = sled::Config::new()
+        let sled_config = sled::Config::new()
             .path(&path)
             .cache_capacity(cache_capacity)
-            .flush_every_ms(Some(RELAXED_FLUSH_INTERVAL_MS))
-            .open()
-            .map_err(|source| match source {
-                sled::Error::Io(_) => OpenError::Engine { path: path.clone(), source },
-                _ => OpenError::Unreadable { path: path.clone(), source },
-            })?;
+            .flush_every_ms(Some(RELAXED_FLUSH_INTERVAL_MS));
+        let db = open_waiting_for_lock(&sled_config).map_err(|source| match source {
+            sled::Error::Io(_) => OpenError::Engine { path: path.clone(), source },
+            _ => OpenError::Unreadable { path: path.clone(), source },
+        })?;
         let created = ensure_schema(&db, &path)?;
 
         let tree = |name| {
@@ -540,6 +541,30 @@ fn name(kind: RecordKind, key: &str) -> String {
     match kind {
         RecordKind::Session | RecordKind::LoginThrottle => format!("a {kind} record"),
         _ => format!("{kind} {key}"),
+    }
+}
+
+/// How long an open waits for a folder whose store is being closed.
+const LOCK_WAIT: Duration = Duration::from_secs(1);
+
+/// Opens sled's files, waiting up to [`LOCK_WAIT`] while another handle holds the
+/// folder's lock. sled lets the lock go only when its own background threads have
+/// finished with the files, a moment after the last handle is dropped, so an open that
+/// follows a close at once could otherwise fail. A store that stays open elsewhere
+/// still fails, after the wait.
+fn open_waiting_for_lock(config: &sled::Config) -> sled::Result<sled::Db> {
+    let started = Instant::now();
+    loop {
+        match config.open() {
+            // sled reports the lock as an `Other` I/O error; only its text tells it apart.
+            Err(sled::Error::Io(e))
+                if e.to_string().starts_with("could not acquire lock")
+                    && started.elapsed() < LOCK_WAIT =>
+            {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            outcome => return outcome,
+        }
     }
 }
 
