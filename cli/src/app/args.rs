@@ -162,7 +162,7 @@ pub enum Command {
     /// Print the quarterly report to the head of the city
     Report(ReportArgs),
 
-    /// Read the audit log
+    /// Read the audit log and verify its hash chain
     #[command(subcommand)]
     Audit(AuditCommand),
 }
