@@ -86,32 +86,34 @@ fn decision(py: Python<'_>, name: Option<&str>) -> PyResult<Option<Decision>> {
     .transpose()
 }
 
-/// An indicator described with the arguments of `define_indicator`, which the catalog
-/// changes take too, so that Python describes an indicator the same way everywhere.
-/// The parts every definition needs are optional here only because a retirement gives
-/// none.
-struct Definition<'a, 'py> {
+/// An indicator as the Python package hands it over for `define_indicator` and the
+/// catalog changes: a mapping with one item per argument of `define_indicator`, so that
+/// Python describes an indicator the same way everywhere. The package always passes
+/// every item. The parts every definition needs are optional here only because a
+/// retirement gives none.
+#[derive(Default, FromPyObject)]
+#[pyo3(from_item_all)]
+struct Definition<'py> {
     name: Option<String>,
     section: Option<String>,
     unit: Option<String>,
-    kind: Option<&'a str>,
-    periodicity: Option<&'a str>,
+    kind: Option<String>,
+    periodicity: Option<String>,
     okei: Option<String>,
     due_day: Option<u32>,
     due_months_after: Option<u32>,
     due_days: Option<u32>,
     department: Option<String>,
     methodology: String,
-    min: Option<&'a Bound<'py, PyAny>>,
-    max: Option<&'a Bound<'py, PyAny>>,
-    max_change_percent: Option<&'a Bound<'py, PyAny>>,
-    first_period: Option<&'a Bound<'py, PyAny>>,
+    min: Option<Bound<'py, PyAny>>,
+    max: Option<Bound<'py, PyAny>>,
+    max_change_percent: Option<Bound<'py, PyAny>>,
+    first_period: Option<Bound<'py, PyAny>>,
 }
 
-impl Definition<'_, '_> {
+impl Definition<'_> {
     /// Whether no part was given, as for a retirement.
     fn is_empty(&self) -> bool {
-        let given = |part: Option<&Bound<'_, PyAny>>| part.is_some_and(|p| !p.is_none());
         self.name.is_none()
             && self.section.is_none()
             && self.unit.is_none()
@@ -123,9 +125,10 @@ impl Definition<'_, '_> {
             && self.due_days.is_none()
             && self.department.is_none()
             && self.methodology.is_empty()
-            && ![self.min, self.max, self.max_change_percent, self.first_period]
-                .into_iter()
-                .any(given)
+            && self.min.is_none()
+            && self.max.is_none()
+            && self.max_change_percent.is_none()
+            && self.first_period.is_none()
     }
 
     /// The definition of indicator `code`; a missing part is refused naming it.
@@ -137,24 +140,24 @@ impl Definition<'_, '_> {
             name: self.name.ok_or_else(|| needed("name"))?,
             section: self.section.ok_or_else(|| needed("section"))?,
             unit: Unit { name: self.unit.ok_or_else(|| needed("unit"))?, okei: self.okei },
-            kind: parse::<ValueKind>(py, self.kind.ok_or_else(|| needed("kind"))?)?,
+            kind: parse::<ValueKind>(py, &self.kind.ok_or_else(|| needed("kind"))?)?,
             periodicity: parse::<Periodicity>(
                 py,
-                self.periodicity.ok_or_else(|| needed("periodicity"))?,
+                &self.periodicity.ok_or_else(|| needed("periodicity"))?,
             )?,
             due: convert::due_rule(self.due_day, self.due_months_after, self.due_days),
             department: self.department.map(Id::from),
             methodology: self.methodology,
             plausibility: Plausibility {
-                min: convert::exact(py, self.min, "min")?,
-                max: convert::exact(py, self.max, "max")?,
+                min: convert::exact(py, self.min.as_ref(), "min")?,
+                max: convert::exact(py, self.max.as_ref(), "max")?,
                 max_change_percent: convert::exact(
                     py,
-                    self.max_change_percent,
+                    self.max_change_percent.as_ref(),
                     "max change percent",
                 )?,
             },
-            first_period: self.first_period.map(|p| convert::period(py, p)).transpose()?,
+            first_period: self.first_period.map(|p| convert::period(py, &p)).transpose()?,
             code,
         })
     }
@@ -324,52 +327,15 @@ impl Session {
         convert::indicator(py, &found)
     }
 
-    /// Adds an indicator to the catalog.
-    #[pyo3(signature = (
-        code, name, section, unit, kind, periodicity, *, okei = None, due_day = None,
-        due_months_after = None, due_days = None, department = None, methodology = String::new(),
-        min = None, max = None, max_change_percent = None, first_period = None
-    ))]
-    // One argument per field of the definition, as Python callers pass them by keyword.
-    #[allow(clippy::too_many_arguments)]
+    /// Adds an indicator to the catalog; `definition` holds the other arguments of the
+    /// package's `define_indicator`.
     fn define_indicator(
         &self,
         py: Python<'_>,
         code: String,
-        name: String,
-        section: String,
-        unit: String,
-        kind: &str,
-        periodicity: &str,
-        okei: Option<String>,
-        due_day: Option<u32>,
-        due_months_after: Option<u32>,
-        due_days: Option<u32>,
-        department: Option<String>,
-        methodology: String,
-        min: Option<&Bound<'_, PyAny>>,
-        max: Option<&Bound<'_, PyAny>>,
-        max_change_percent: Option<&Bound<'_, PyAny>>,
-        first_period: Option<&Bound<'_, PyAny>>,
+        definition: Definition<'_>,
     ) -> PyResult<()> {
-        let indicator = Definition {
-            name: Some(name),
-            section: Some(section),
-            unit: Some(unit),
-            kind: Some(kind),
-            periodicity: Some(periodicity),
-            okei,
-            due_day,
-            due_months_after,
-            due_days,
-            department,
-            methodology,
-            min,
-            max,
-            max_change_percent,
-            first_period,
-        }
-        .indicator(py, code)?;
+        let indicator = definition.indicator(py, code)?;
         let (passport, token) = self.begin(py)?;
         run(py, async move { passport.define_indicator(&token, indicator).await })
     }
@@ -929,17 +895,9 @@ impl Session {
         convert::list(py, &found, convert::indicator_version)
     }
 
-    /// Proposes a change to the catalog from a period on: `add`, `change` (the whole new
-    /// definition, given as to `define_indicator`) or `retire` (the code only).
-    #[pyo3(signature = (
-        change, code, justification, effective_from, name = None, section = None, unit = None,
-        kind = None, periodicity = None, *, okei = None, due_day = None, due_months_after = None,
-        due_days = None, department = None, methodology = String::new(), min = None, max = None,
-        max_change_percent = None, first_period = None
-    ))]
-    // The change's own arguments, then one per field of the definition, as for
-    // `define_indicator`.
-    #[allow(clippy::too_many_arguments)]
+    /// Proposes a change to the catalog from a period on: `add` or `change` with the
+    /// whole new `definition` (given as to `define_indicator`), or `retire` with none.
+    #[pyo3(signature = (change, code, justification, effective_from, definition = None))]
     fn propose_change<'py>(
         &self,
         py: Python<'py>,
@@ -947,40 +905,9 @@ impl Session {
         code: String,
         justification: String,
         effective_from: &Bound<'_, PyAny>,
-        name: Option<String>,
-        section: Option<String>,
-        unit: Option<String>,
-        kind: Option<&str>,
-        periodicity: Option<&str>,
-        okei: Option<String>,
-        due_day: Option<u32>,
-        due_months_after: Option<u32>,
-        due_days: Option<u32>,
-        department: Option<String>,
-        methodology: String,
-        min: Option<&Bound<'_, PyAny>>,
-        max: Option<&Bound<'_, PyAny>>,
-        max_change_percent: Option<&Bound<'_, PyAny>>,
-        first_period: Option<&Bound<'_, PyAny>>,
+        definition: Option<Definition<'_>>,
     ) -> PyResult<Record<'py>> {
-        let change = Definition {
-            name,
-            section,
-            unit,
-            kind,
-            periodicity,
-            okei,
-            due_day,
-            due_months_after,
-            due_days,
-            department,
-            methodology,
-            min,
-            max,
-            max_change_percent,
-            first_period,
-        }
-        .change(py, change, code)?;
+        let change = definition.unwrap_or_default().change(py, change, code)?;
         let effective_from = convert::period(py, effective_from)?;
         let (passport, token) = self.begin(py)?;
         let proposal = run(py, async move {
@@ -991,15 +918,7 @@ impl Session {
 
     /// Changes the catalog directly from a period on, recorded as a proposal approved at
     /// once; the change is given as to `propose_change`.
-    #[pyo3(signature = (
-        change, code, reason, effective_from, name = None, section = None, unit = None,
-        kind = None, periodicity = None, *, okei = None, due_day = None, due_months_after = None,
-        due_days = None, department = None, methodology = String::new(), min = None, max = None,
-        max_change_percent = None, first_period = None
-    ))]
-    // The change's own arguments, then one per field of the definition, as for
-    // `define_indicator`.
-    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (change, code, reason, effective_from, definition = None))]
     fn change_catalog<'py>(
         &self,
         py: Python<'py>,
@@ -1007,40 +926,9 @@ impl Session {
         code: String,
         reason: String,
         effective_from: &Bound<'_, PyAny>,
-        name: Option<String>,
-        section: Option<String>,
-        unit: Option<String>,
-        kind: Option<&str>,
-        periodicity: Option<&str>,
-        okei: Option<String>,
-        due_day: Option<u32>,
-        due_months_after: Option<u32>,
-        due_days: Option<u32>,
-        department: Option<String>,
-        methodology: String,
-        min: Option<&Bound<'_, PyAny>>,
-        max: Option<&Bound<'_, PyAny>>,
-        max_change_percent: Option<&Bound<'_, PyAny>>,
-        first_period: Option<&Bound<'_, PyAny>>,
+        definition: Option<Definition<'_>>,
     ) -> PyResult<Record<'py>> {
-        let change = Definition {
-            name,
-            section,
-            unit,
-            kind,
-            periodicity,
-            okei,
-            due_day,
-            due_months_after,
-            due_days,
-            department,
-            methodology,
-            min,
-            max,
-            max_change_percent,
-            first_period,
-        }
-        .change(py, change, code)?;
+        let change = definition.unwrap_or_default().change(py, change, code)?;
         let effective_from = convert::period(py, effective_from)?;
         let (passport, token) = self.begin(py)?;
         let proposal = run(py, async move {

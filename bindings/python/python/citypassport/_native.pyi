@@ -15,6 +15,9 @@ _Period = Union[str, int]
 _Date = Union[date, str]
 _Number = Union[str, int, Decimal]
 _Holiday = Tuple[int, int, str, Optional[int]]
+#: An indicator's definition: an item for each argument of the package's
+#: ``Session.define_indicator`` but the code, all of them present (``None`` where unset).
+_Definition = Dict[str, Any]
 
 class Error(Exception):
     """The base class of every error of the city passport."""
@@ -126,26 +129,7 @@ class Session:
     def catalog(self) -> List[_Record]: ...
     def sections(self) -> List[_Record]: ...
     def indicator(self, code: str) -> _Record: ...
-    def define_indicator(
-        self,
-        code: str,
-        name: str,
-        section: str,
-        unit: str,
-        kind: str,
-        periodicity: str,
-        *,
-        okei: Optional[str] = None,
-        due_day: Optional[int] = None,
-        due_months_after: Optional[int] = None,
-        due_days: Optional[int] = None,
-        department: Optional[str] = None,
-        methodology: str = "",
-        min: Optional[_Number] = None,
-        max: Optional[_Number] = None,
-        max_change_percent: Optional[_Number] = None,
-        first_period: Optional[_Period] = None,
-    ) -> None: ...
+    def define_indicator(self, code: str, definition: _Definition) -> None: ...
     def load_catalog_csv(self, data: bytes, departments_by_section: Dict[str, str]) -> _Record: ...
     def assign_executor(
         self, executor: str, indicator: str, order_number: str, order_date: _Date
@@ -222,22 +206,7 @@ class Session:
         code: str,
         justification: str,
         effective_from: _Period,
-        name: Optional[str] = None,
-        section: Optional[str] = None,
-        unit: Optional[str] = None,
-        kind: Optional[str] = None,
-        periodicity: Optional[str] = None,
-        *,
-        okei: Optional[str] = None,
-        due_day: Optional[int] = None,
-        due_months_after: Optional[int] = None,
-        due_days: Optional[int] = None,
-        department: Optional[str] = None,
-        methodology: str = "",
-        min: Optional[_Number] = None,
-        max: Optional[_Number] = None,
-        max_change_percent: Optional[_Number] = None,
-        first_period: Optional[_Period] = None,
+        definition: Optional[_Definition] = None,
     ) -> _Record: ...
     def change_catalog(
         self,
@@ -245,22 +214,7 @@ class Session:
         code: str,
         reason: str,
         effective_from: _Period,
-        name: Optional[str] = None,
-        section: Optional[str] = None,
-        unit: Optional[str] = None,
-        kind: Optional[str] = None,
-        periodicity: Optional[str] = None,
-        *,
-        okei: Optional[str] = None,
-        due_day: Optional[int] = None,
-        due_months_after: Optional[int] = None,
-        due_days: Optional[int] = None,
-        department: Optional[str] = None,
-        methodology: str = "",
-        min: Optional[_Number] = None,
-        max: Optional[_Number] = None,
-        max_change_percent: Optional[_Number] = None,
-        first_period: Optional[_Period] = None,
+        definition: Optional[_Definition] = None,
     ) -> _Record: ...
     def approve_proposal(self, proposal: str, reason: str) -> _Record: ...
     def reject_proposal(self, proposal: str, reason: str) -> _Record: ...

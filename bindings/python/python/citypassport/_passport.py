@@ -102,6 +102,13 @@ def _id(record: Any) -> str:
     return record.id if hasattr(record, "id") else record
 
 
+def _definition(department: Optional[DepartmentLike], **parts: Any) -> Dict[str, Any]:
+    """An indicator's definition as the native layer takes it: one item for every
+    argument of :meth:`Session.define_indicator` but the code, ``None`` where not given."""
+    parts["department"] = None if department is None else _id(department)
+    return parts
+
+
 #: A regional holiday: the dataclass or a ``(month, day, name, first_year)`` tuple.
 HolidayLike = Union[RegionalHoliday, Tuple[int, int, str, Optional[int]]]
 
@@ -611,21 +618,23 @@ class Session:
         """
         self._native.define_indicator(
             code,
-            name,
-            section,
-            unit,
-            kind,
-            periodicity,
-            okei=okei,
-            due_day=due_day,
-            due_months_after=due_months_after,
-            due_days=due_days,
-            department=None if department is None else _id(department),
-            methodology=methodology,
-            min=min,
-            max=max,
-            max_change_percent=max_change_percent,
-            first_period=first_period,
+            _definition(
+                name=name,
+                section=section,
+                unit=unit,
+                kind=kind,
+                periodicity=periodicity,
+                okei=okei,
+                due_day=due_day,
+                due_months_after=due_months_after,
+                due_days=due_days,
+                department=department,
+                methodology=methodology,
+                min=min,
+                max=max,
+                max_change_percent=max_change_percent,
+                first_period=first_period,
+            ),
         )
         return self.indicator(code)
 
@@ -1206,21 +1215,23 @@ class Session:
                 code,
                 justification,
                 effective_from,
-                name,
-                section,
-                unit,
-                kind,
-                periodicity,
-                okei=okei,
-                due_day=due_day,
-                due_months_after=due_months_after,
-                due_days=due_days,
-                department=None if department is None else _id(department),
-                methodology=methodology,
-                min=min,
-                max=max,
-                max_change_percent=max_change_percent,
-                first_period=first_period,
+                _definition(
+                    name=name,
+                    section=section,
+                    unit=unit,
+                    kind=kind,
+                    periodicity=periodicity,
+                    okei=okei,
+                    due_day=due_day,
+                    due_months_after=due_months_after,
+                    due_days=due_days,
+                    department=department,
+                    methodology=methodology,
+                    min=min,
+                    max=max,
+                    max_change_percent=max_change_percent,
+                    first_period=first_period,
+                ),
             )
         )
 
@@ -1271,21 +1282,23 @@ class Session:
                 code,
                 reason,
                 effective_from,
-                name,
-                section,
-                unit,
-                kind,
-                periodicity,
-                okei=okei,
-                due_day=due_day,
-                due_months_after=due_months_after,
-                due_days=due_days,
-                department=None if department is None else _id(department),
-                methodology=methodology,
-                min=min,
-                max=max,
-                max_change_percent=max_change_percent,
-                first_period=first_period,
+                _definition(
+                    name=name,
+                    section=section,
+                    unit=unit,
+                    kind=kind,
+                    periodicity=periodicity,
+                    okei=okei,
+                    due_day=due_day,
+                    due_months_after=due_months_after,
+                    due_days=due_days,
+                    department=department,
+                    methodology=methodology,
+                    min=min,
+                    max=max,
+                    max_change_percent=max_change_percent,
+                    first_period=first_period,
+                ),
             )
         )
 
