@@ -45,11 +45,17 @@ pub struct Options {
     pub python: Option<PathBuf>,
     /// Values read into a DataFrame in the Python part.
     pub python_rows: usize,
+    /// Only the region: its export and the Python part (for profiling those).
+    pub only_region: bool,
+    /// Municipalities of the region instead of the profile's.
+    pub municipalities: Option<usize>,
+    /// A folder for the sled stores, kept after the run, instead of a temporary one.
+    pub work: Option<PathBuf>,
 }
 
 fn usage() -> &'static str {
     "usage: citypassport-bench [--quick] [--seed N] [--out FILE] [--postgres-url URL] \
-     [--python PYTHON] [--python-rows N]\n       \
+     [--python PYTHON] [--python-rows N] [--only-region] [--municipalities N] [--work DIR]\n       \
      citypassport-bench export-memory (sled PATH | postgres URL SCHEMA)"
 }
 
@@ -61,6 +67,9 @@ fn parse(mut args: impl Iterator<Item = String>) -> BenchResult<Options> {
         postgres_url: std::env::var("CITYPASSPORT_TEST_PG_URL").ok().filter(|u| !u.is_empty()),
         python: None,
         python_rows: 0,
+        only_region: false,
+        municipalities: None,
+        work: None,
     };
     let mut python_rows = None;
     while let Some(arg) = args.next() {
@@ -72,6 +81,11 @@ fn parse(mut args: impl Iterator<Item = String>) -> BenchResult<Options> {
             "--postgres-url" => options.postgres_url = Some(value("--postgres-url")?),
             "--python" => options.python = Some(value("--python")?.into()),
             "--python-rows" => python_rows = Some(value("--python-rows")?.parse()?),
+            "--only-region" => options.only_region = true,
+            "--municipalities" => {
+                options.municipalities = Some(value("--municipalities")?.parse()?)
+            }
+            "--work" => options.work = Some(value("--work")?.into()),
             "--help" | "-h" => {
                 println!("{}", usage());
                 std::process::exit(0);

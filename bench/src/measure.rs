@@ -184,8 +184,12 @@ pub fn vm_hwm_kib() -> u64 {
 pub struct ExportMemory {
     /// Values exported.
     pub values: usize,
-    /// Peak memory after opening the store and logging in, KiB.
+    /// Peak memory before opening the store, KiB.
+    pub start_kib: u64,
+    /// Peak memory once the store is open, KiB.
     pub opened_kib: u64,
+    /// Peak memory after logging in (Argon2 takes 19 MiB), KiB.
+    pub login_kib: u64,
     /// Peak memory after a tenth of the values, KiB.
     pub tenth_kib: u64,
     /// Peak memory at the end, KiB.
@@ -202,6 +206,7 @@ pub const EXPORT_PAGE: usize = 1000;
 /// and prints [`ExportMemory`] as JSON.
 pub fn export_child(args: Vec<String>) -> BenchResult<()> {
     let runtime = tokio::runtime::Runtime::new()?;
+    let start_kib = vm_hwm_kib();
     runtime.block_on(async move {
         let storage: Arc<dyn Storage> = match args.iter().map(String::as_str).collect::<Vec<_>>()[..]
         {
@@ -211,6 +216,7 @@ pub fn export_child(args: Vec<String>) -> BenchResult<()> {
             }
             _ => return Err(format!("export-memory: bad arguments {args:?}").into()),
         };
+        let opened_kib = vm_hwm_kib();
         let expected: usize = std::env::var("CITYPASSPORT_BENCH_VALUES")?.parse()?;
         let passport = Passport::with_settings(
             storage,
@@ -218,7 +224,7 @@ pub fn export_child(args: Vec<String>) -> BenchResult<()> {
             crate::profile::settings(),
         );
         let token = passport.login("viewer@city.example", crate::profile::PASSWORD).await?;
-        let opened_kib = vm_hwm_kib();
+        let login_kib = vm_hwm_kib();
 
         let started = Instant::now();
         let mut after: Option<(String, Period)> = None;
@@ -236,7 +242,9 @@ pub fn export_child(args: Vec<String>) -> BenchResult<()> {
         }
         let report = ExportMemory {
             values,
+            start_kib,
             opened_kib,
+            login_kib,
             tenth_kib,
             peak_kib: vm_hwm_kib(),
             seconds: started.elapsed().as_secs_f64(),

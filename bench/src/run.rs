@@ -85,19 +85,29 @@ pub fn run(options: Options) -> BenchResult<()> {
 }
 
 async fn run_async(options: Options) -> BenchResult<()> {
-    let profile =
+    let mut profile =
         if options.quick { Profile::quick(options.seed) } else { Profile::full(options.seed) };
+    if let Some(municipalities) = options.municipalities {
+        profile.municipalities = municipalities;
+    }
     let sizes = if options.quick {
         Sizes { submissions: 8, reads: 3, reports: 3 }
     } else {
         Sizes { submissions: 500, reads: 20, reports: 5 }
     };
-    let work = tempfile::Builder::new().prefix("citypassport-bench-").tempdir()?;
+    let temporary = tempfile::Builder::new().prefix("citypassport-bench-").tempdir()?;
+    let work = match &options.work {
+        Some(dir) => {
+            std::fs::create_dir_all(dir)?;
+            dir.clone()
+        }
+        None => temporary.path().to_path_buf(),
+    };
     let mut results = Results::default();
     let mut notes = Vec::new();
     let started = Instant::now();
 
-    let mut backends = vec![Backend::Sled(work.path().to_path_buf())];
+    let mut backends = vec![Backend::Sled(work.clone())];
     match &options.postgres_url {
         Some(url) => {
             notes.push(postgres_settings(url).await?);
@@ -111,15 +121,15 @@ async fn run_async(options: Options) -> BenchResult<()> {
     let mut regions = Vec::new();
     for backend in &backends {
         eprintln!("\n== {} ==", backend.name());
-        let region = bench_backend(backend, profile, &sizes, &mut results).await?;
+        let region =
+            bench_backend(backend, profile, &sizes, options.only_region, &mut results).await?;
         regions.push((backend.clone(), region));
     }
 
     eprintln!("\n== python ==");
     match &options.python {
         Some(interpreter) => {
-            python::run(interpreter, &regions, options.python_rows, work.path(), &mut results)
-                .await?
+            python::run(interpreter, &regions, options.python_rows, &work, &mut results).await?
         }
         None => notes.push("Python part skipped: no --python interpreter given".into()),
     }
@@ -183,8 +193,22 @@ async fn bench_backend(
     backend: &Backend,
     profile: Profile,
     sizes: &Sizes,
+    only_region: bool,
     results: &mut Results,
 ) -> BenchResult<Region> {
+    if !only_region {
+        bench_city(backend, profile, sizes, results).await?;
+    }
+    bench_region(backend, profile, results).await
+}
+
+/// Everything at the city profile and at ten times its history.
+async fn bench_city(
+    backend: &Backend,
+    profile: Profile,
+    sizes: &Sizes,
+    results: &mut Results,
+) -> BenchResult<()> {
     let name = backend.name();
     let mut rng = StdRng::seed_from_u64(profile.seed);
     let city_first = LAST_YEAR + 1 - profile.years;
@@ -229,7 +253,7 @@ async fn bench_backend(
                 "{} values in {} bulk entries of {} values (submit mode); raw engine wrote {}",
                 deep.0,
                 profile.executors * ((city_first - deep_first) / profile.years) as usize,
-                profile.city_values(),
+                deep.0 / (profile.executors * ((city_first - deep_first) / profile.years) as usize),
                 shape.describe()
             ),
         )
@@ -333,8 +357,16 @@ async fn bench_backend(
         submissions(&city, "sled (relaxed)", sizes.submissions, 1, results).await?;
     }
     drop(city);
+    Ok(())
+}
 
-    // The region, and a child process that exports all of it.
+/// The region, and a child process that exports all of it.
+async fn bench_region(
+    backend: &Backend,
+    profile: Profile,
+    results: &mut Results,
+) -> BenchResult<Region> {
+    let name = backend.name();
     eprintln!("writing the region ({} municipalities)", profile.municipalities);
     let storage = backend.open("region", true, false).await?;
     let started = Instant::now();
@@ -356,11 +388,14 @@ async fn bench_backend(
             "MiB",
             mib,
             format!(
-                "{} values in pages of {} in {:.1} s; VmHWM {:.1} MiB after login, {:.1} MiB after a tenth",
+                "{} values in pages of {} in {:.1} s; VmHWM {:.1} MiB before opening the store, \
+                 {:.1} MiB once open, {:.1} MiB after login, {:.1} MiB after a tenth",
                 memory.values,
                 crate::measure::EXPORT_PAGE,
                 memory.seconds,
+                memory.start_kib as f64 / 1024.0,
                 memory.opened_kib as f64 / 1024.0,
+                memory.login_kib as f64 / 1024.0,
                 tenth
             ),
         )
