@@ -567,7 +567,7 @@ impl Passport {
         decided.granted_until = Some(until);
 
         let mut changes = Changes::new();
-        changes.update(&decided, current.version)?;
+        self.stage_update(&mut changes, &actor, "notice.grant", &current, &decided)?;
         for value in &decided.values {
             let key = value_key(&value.indicator, value.period);
             let stored = self.get::<DueDateOverride>(&key).await?;
@@ -580,13 +580,6 @@ impl Passport {
             updated.extension = Some(Extension { until, notice: decided.id.clone() });
             changes.upsert(&updated, stored.map(|s| s.version))?;
         }
-        changes.audit(self.audit_entry(
-            Some(actor.id()),
-            "notice.grant",
-            &decided,
-            Some(&current.record),
-            Some(&decided),
-        )?);
         self.apply(changes).await?;
         Ok(decided)
     }
@@ -606,14 +599,7 @@ impl Passport {
         decided.decided_at = Some(self.now());
         decided.decision_reason = Some(reason.trim().into());
         let mut changes = Changes::new();
-        changes.update(&decided, current.version)?;
-        changes.audit(self.audit_entry(
-            Some(actor.id()),
-            "notice.decline",
-            &decided,
-            Some(&current.record),
-            Some(&decided),
-        )?);
+        self.stage_update(&mut changes, &actor, "notice.decline", &current, &decided)?;
         self.apply(changes).await?;
         Ok(decided)
     }

@@ -255,15 +255,8 @@ impl Passport {
         decided.decision_reason = Some(reason.trim().into());
 
         let mut changes = Changes::new();
-        changes.update(&decided, current.version)?;
+        self.stage_update(&mut changes, &actor, "proposal.approve", &current, &decided)?;
         self.stage_catalog_change(&mut changes, &actor, &decided).await?;
-        changes.audit(self.audit_entry(
-            Some(actor.id()),
-            "proposal.approve",
-            &decided,
-            Some(&current.record),
-            Some(&decided),
-        )?);
         self.apply(changes).await?;
         info!(proposal = %decided.id, indicator = decided.change.code(), "catalog change approved");
         Ok(decided)
@@ -285,14 +278,7 @@ impl Passport {
         decided.decided_at = Some(self.now());
         decided.decision_reason = Some(reason.trim().into());
         let mut changes = Changes::new();
-        changes.update(&decided, current.version)?;
-        changes.audit(self.audit_entry(
-            Some(actor.id()),
-            "proposal.reject",
-            &decided,
-            Some(&current.record),
-            Some(&decided),
-        )?);
+        self.stage_update(&mut changes, &actor, "proposal.reject", &current, &decided)?;
         self.apply(changes).await?;
         Ok(decided)
     }
@@ -525,7 +511,7 @@ impl Passport {
             ..value.record.clone()
         };
         let mut changes = Changes::new();
-        changes.update(&decided, current.version)?;
+        self.stage_update(&mut changes, &actor, "correction.approve", &current, &decided)?;
         self.stage_value(
             &mut changes,
             &actor,
@@ -534,13 +520,6 @@ impl Passport {
             ValueAction::Correct,
             Some(&record.reason),
         )?;
-        changes.audit(self.audit_entry(
-            Some(actor.id()),
-            "correction.approve",
-            &decided,
-            Some(record),
-            Some(&decided),
-        )?);
         self.apply(changes).await?;
         info!(correction = %decided.id, value = %decided.value, "correction approved");
         Ok(decided)
@@ -562,14 +541,7 @@ impl Passport {
         decided.decided_at = Some(self.now());
         decided.decision_reason = Some(reason.trim().into());
         let mut changes = Changes::new();
-        changes.update(&decided, current.version)?;
-        changes.audit(self.audit_entry(
-            Some(actor.id()),
-            "correction.reject",
-            &decided,
-            Some(&current.record),
-            Some(&decided),
-        )?);
+        self.stage_update(&mut changes, &actor, "correction.reject", &current, &decided)?;
         self.apply(changes).await?;
         Ok(decided)
     }

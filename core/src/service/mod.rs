@@ -188,6 +188,24 @@ impl Passport {
         self.storage.apply(changes.into_change_set()).await.map(|_| ())
     }
 
+    /// Stages `after`, the new state of the record read as `before`, together with its
+    /// audit record: `action` by `actor`, with both states. A decision on a proposal, a
+    /// correction or a delay notice is written this way.
+    pub(crate) fn stage_update<T: Record>(
+        &self,
+        changes: &mut Changes,
+        actor: &Actor,
+        action: &str,
+        before: &Versioned<T>,
+        after: &T,
+    ) -> Result<()> {
+        changes.update(after, before.version)?;
+        let audit =
+            self.audit_entry(Some(actor.id()), action, after, Some(&before.record), Some(after))?;
+        changes.audit(audit);
+        Ok(())
+    }
+
     /// An audit record of `action` on `record` by `actor`, now.
     pub(crate) fn audit_entry<T: Record, B: Serialize, A: Serialize>(
         &self,
