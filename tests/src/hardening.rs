@@ -166,10 +166,14 @@ pub async fn concurrent_reviews_corrections_and_resubmissions_lose_no_update(
                             .propose_correction(&token, code, june(), typed(&amount), "уточнено")
                             .await
                             .map(drop);
-                        if proposed.is_ok() {
-                            done.proposed += 1;
+                        match proposed {
+                            Ok(()) => done.proposed += 1,
+                            // Another corrector already set the value to this amount.
+                            Err(Error::Invalid { field, .. }) if field == "value" => {
+                                done.refused += 1;
+                            }
+                            other => tally(&mut done, other, false),
                         }
-                        tally(&mut done, proposed, false);
                     }
                 }
             }
