@@ -295,7 +295,8 @@ pub async fn concurrent_reviews_corrections_and_resubmissions_lose_no_update(
 
 /// Every free-text field refuses text over its limit with an error naming the field,
 /// and names in any script (Cyrillic with ё, Latin with accents, CJK, combining marks,
-/// emoji) are stored and read back exactly.
+/// emoji, right-to-left) or shaped like SQL are stored and read back exactly: text
+/// reaches a query only as a bound parameter.
 pub async fn text_fields_are_limited_and_unicode_names_kept(storage: Arc<dyn Storage>) {
     let city = City::build(storage).await;
     let p = &city.passport;
@@ -358,6 +359,9 @@ pub async fn text_fields_are_limited_and_unicode_names_kept(storage: Arc<dyn Sto
         "Ё\u{0308}лкина (combining)",
         "Отдел 🏙️ развития",
         "עירייה",
+        "Robert'); DROP TABLE records; --",
+        "отдел\\' OR '1'='1",
+        "$1 %s {} \\x00",
     ] {
         let department = p.create_department(admin, name, DepartmentKind::Department).await;
         let department = department.unwrap_or_else(|e| panic!("{name}: {e}"));
