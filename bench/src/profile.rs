@@ -405,12 +405,13 @@ pub fn executor_of(profile: &Profile, i: usize) -> usize {
 /// through the [`Storage`] trait in change sets of 10,000 values (each value with its
 /// audit record), with a viewer account made through the service.
 ///
-/// The region is written below the service because through it, it needs an executor
-/// per municipality assigned to 2,000 indicators each, and assigning re-reads the
-/// executor's assignments every time (quadratic in the assignments per executor): tens
-/// of minutes for 60,000 assignments, for a profile whose only purpose is to be
-/// exported. The records are the ones the service writes (the same types, serialized
-/// and indexed by the core's own [`Changes`]).
+/// The region is written below the service to keep the run in minutes: through it, it
+/// needs 60,000 indicator definitions and 60,000 assignments made one call (and one
+/// commit) each, assigning re-reads all of the executor's assignments every time, and
+/// every bulk entry of more than 20 indicators re-reads the whole catalog history
+/// (60,000 versions in the region). How long that path takes was not measured. The
+/// records are the ones the service writes (the same types, serialized and indexed by
+/// the core's own [`Changes`]); the profile only serves the export and the DataFrame.
 pub async fn write_region(storage: Arc<dyn Storage>, profile: Profile) -> BenchResult<usize> {
     let clock = Arc::new(ManualClock::new(report_day()));
     let passport = Passport::with_settings(storage.clone(), clock, settings());
