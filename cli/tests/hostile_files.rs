@@ -1,12 +1,38 @@
 //! Property tests of the tool's file readers: whatever a values or catalog file holds,
 //! reading it gives rows, refusals that name a field, or an error, and never panics.
 //!
-//! Each property runs `PROPTEST_CASES` cases (256 by default).
+//! Each property runs `PROPTEST_CASES` cases (256 by default; `scripts/harden.sh` runs
+//! many more) and prints how many it ran.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use citypassport_cli::exchange::catalog::CatalogFile;
 use citypassport_cli::exchange::values::{ValuesFile, VALUE_COLUMNS};
 use citypassport_cli::exchange::Format;
 use proptest::prelude::*;
+use proptest::test_runner::{Config, TestRunner};
+
+/// Runs a property and prints the number of cases it checked.
+fn property<S: Strategy>(
+    name: &str,
+    strategy: S,
+    test: impl Fn(S::Value) -> Result<(), TestCaseError>,
+) where
+    S::Value: std::fmt::Debug,
+{
+    let cases = AtomicUsize::new(0);
+    // No failure file: a failing case is printed, and the seed repeats it.
+    let config = Config { failure_persistence: None, ..Config::default() };
+    let mut runner = TestRunner::new(config);
+    let result = runner.run(&strategy, |input| {
+        cases.fetch_add(1, Ordering::Relaxed);
+        test(input)
+    });
+    if let Err(failure) = result {
+        panic!("property {name} fails: {failure}");
+    }
+    println!("property {name}: {} cases", cases.into_inner());
+}
 
 /// A cell as a clerk's spreadsheet may hold it: numbers with either separator, spaces
 /// and signs, "н/д", quotes, commas, line breaks and stray Unicode.
@@ -23,21 +49,22 @@ fn csv_quoted(text: &str) -> String {
     format!("\"{}\"", text.replace('"', "\"\""))
 }
 
-proptest! {
-    #[test]
-    fn any_bytes_read_as_any_format_give_rows_or_an_error(
-        bytes in proptest::collection::vec(any::<u8>(), 0..512),
-    ) {
+#[test]
+fn any_bytes_read_as_any_format_give_rows_or_an_error() {
+    let bytes = proptest::collection::vec(any::<u8>(), 0..512);
+    property("any bytes read as any file format", bytes, |bytes| {
         for format in Format::ALL {
             let _ = ValuesFile::read(&bytes, format);
             let _ = CatalogFile::read(&bytes, format);
         }
-    }
+        Ok(())
+    });
+}
 
-    #[test]
-    fn every_row_of_a_values_csv_is_read_or_refused_naming_its_field(
-        rows in proptest::collection::vec(proptest::array::uniform4(cell()), 1..20),
-    ) {
+#[test]
+fn every_row_of_a_values_csv_is_read_or_refused_naming_its_field() {
+    let rows = proptest::collection::vec(proptest::array::uniform4(cell()), 1..20);
+    property("values CSV rows read or refused naming a field", rows, |rows| {
         let mut file = String::from("indicator,period,value,not_applicable_reason\n");
         for row in &rows {
             let cells: Vec<String> = row.iter().map(|c| csv_quoted(c)).collect();
@@ -55,12 +82,14 @@ proptest! {
             );
             prop_assert!(!refusal.reason.is_empty());
         }
-    }
+        Ok(())
+    });
+}
 
-    #[test]
-    fn a_values_json_of_arbitrary_objects_is_read_or_refused(
-        rows in proptest::collection::vec(proptest::array::uniform4(cell()), 0..10),
-    ) {
+#[test]
+fn a_values_json_of_arbitrary_objects_is_read_or_refused() {
+    let rows = proptest::collection::vec(proptest::array::uniform4(cell()), 0..10);
+    property("values JSON objects read or refused naming a field", rows, |rows| {
         let objects: Vec<serde_json::Value> = rows
             .iter()
             .map(|row| {
@@ -77,5 +106,6 @@ proptest! {
         for refusal in read.unreadable_rows() {
             prop_assert!(VALUE_COLUMNS.contains(&refusal.field.as_str()) || refusal.field == "row");
         }
-    }
+        Ok(())
+    });
 }
