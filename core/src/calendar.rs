@@ -1200,6 +1200,77 @@ mod tests {
         )
     }
 
+    /// A rule as the tables below write it: `d15m2` is "day 15 of the 2nd month after
+    /// the period", `21d` is "21 calendar days after the period ends".
+    fn rule(text: &str) -> DueRule {
+        if let Some(days) = text.strip_suffix('d') {
+            return DueRule::DaysAfter { days: days.parse().expect("days") };
+        }
+        let (day, months) = text.trim_start_matches('d').split_once('m').expect("dNmM");
+        DueRule::DayOfMonthAfter {
+            day: day.parse().expect("a day"),
+            months_after: months.parse().expect("months"),
+        }
+    }
+
+    /// Checks a table of `period rule nominal due why` rows, the rule written as for
+    /// [`rule`].
+    fn check_rules(calendar: &Calendar, policy: DeadlinePolicy, rows: &str) -> Result<()> {
+        for (row, why) in table(rows, 4) {
+            let rule = rule(row[1]);
+            rule.validate()?;
+            let due = calendar.due_date(&rule, row[0].parse()?, policy);
+            assert_eq!(due.nominal, date(row[2]), "{why}: nominal");
+            assert_eq!(due.date, date(row[3]), "{why}: due date");
+            assert_eq!(due.moved, row[2] != row[3], "{why}: moved");
+            assert!(!due.rules_only, "{why}: the shipped table covers it");
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn days_after_the_period_ends_count_calendar_days_then_move() -> Result<()> {
+        check_rules(
+            &Calendar::russian_default(),
+            DEFAULT,
+            "
+            2026-M01 20d 2026-02-20 2026-02-20  January 2026 + 20 days, a Friday
+            2026-M01 21d 2026-02-21 2026-02-24  a Saturday, then Sunday and 23 February
+            2024-M01 29d 2024-02-29 2024-02-29  leap day 2024, a Thursday
+            2026-M05  0d 2026-05-31 2026-06-01  the period's last day itself, a Sunday
+            2026-Q1  30d 2026-04-30 2026-04-30  Q1 2026 + 30 days, a Thursday
+            2026-Q1  31d 2026-05-01 2026-05-04  1 May 2026, a Friday, then the weekend
+            2026-Q1  39d 2026-05-09 2026-05-12  9 May 2026, a Saturday, observed 11 May
+            2025     10d 2026-01-10 2026-01-12  a year + 10 days, past the January holidays
+            2025     90d 2026-03-31 2026-03-31  a year + 90 days, a Tuesday
+            2025-H2  60d 2026-03-01 2026-03-02  H2 2025 + 60 days, a Sunday
+            2025-M02 13d 2025-03-13 2025-03-13  February 2025 + 13 days, a Thursday
+            2025-M05 13d 2025-06-13 2025-06-16  13 June 2025, the rest day moved from 8 March
+            ",
+        )
+    }
+
+    #[test]
+    fn day_n_of_the_second_month_after_the_period_moves_like_any_other() -> Result<()> {
+        check_rules(
+            &Calendar::russian_default(),
+            DEFAULT,
+            "
+            2026-Q1  d15m2 2026-05-15 2026-05-15  Q1 2026 by 15 May, a Friday
+            2026-Q1   d9m2 2026-05-09 2026-05-12  Victory Day 2026, a Saturday, then 11 May off
+            2026-M10 d10m2 2026-12-10 2026-12-10  October by 10 December, a Thursday
+            2025-M11 d10m2 2026-01-10 2026-01-12  November by 10 January 2026, a Saturday
+            2025-M11  d3m2 2026-01-03 2026-01-12  3 January 2026, into the New Year holidays
+            2025-H2   d1m2 2026-02-01 2026-02-02  H2 2025 by 1 February, a Sunday
+            2025-M12 d31m2 2026-02-28 2026-03-02  day 31 of February is its last, a Saturday
+            2024-M12 d31m2 2025-02-28 2025-02-28  the last of February 2025, a Friday
+            2023-M12 d31m2 2024-02-29 2024-02-29  the last of February 2024 is the 29th
+            2025-M01  d8m2 2025-03-08 2025-03-10  8 March 2025, a Saturday, 10 March works
+            2020-M02 d10m2 2020-04-10 2020-04-10  a paid non-working day of spring 2020
+            ",
+        )
+    }
+
     #[test]
     fn working_saturday_2021_02_20_does_not_move_a_due_date() -> Result<()> {
         let calendar = Calendar::russian_default();
