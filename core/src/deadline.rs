@@ -1,6 +1,7 @@
 //! Deadlines of values: due-date overrides and extensions, timeliness, delay notices,
 //! reminders and the event feed.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -88,7 +89,11 @@ pub enum Timeliness {
     /// Covered by an extension: submitted after the original due date but within the
     /// extension, or not yet submitted while the extension runs.
     Excused,
-    /// Submitted as not applicable, with a reason.
+    /// Submitted as not applicable, with a reason, by its due date. "Not applicable" says
+    /// what the value is, not when it came: one submitted within an extension is
+    /// [`Excused`](Self::Excused) and one submitted after its deadline is
+    /// [`Late`](Self::Late), like any other value, since the order counts values entered
+    /// late whatever they say.
     NotApplicable,
 }
 
@@ -116,7 +121,9 @@ impl Timeliness {
     /// Judges a value against its due date at instant `now`.
     ///
     /// A returned and resubmitted value keeps the timeliness of its first submission:
-    /// the controller's return is not the executor's delay.
+    /// the controller's return is not the executor's delay. A not-applicable value is
+    /// judged by when it came like any other; only on time does it count as
+    /// [`NotApplicable`](Self::NotApplicable) rather than [`OnTime`](Self::OnTime).
     pub fn judge(
         value: Option<&Value>,
         due: NaiveDate,
@@ -127,10 +134,10 @@ impl Timeliness {
         let extended = extension.filter(|until| *until > due);
         let submitted = value.and_then(|v| v.first_submitted_at.map(|at| (v, at)));
         match submitted {
-            Some((value, _)) if matches!(value.entry, Entry::NotApplicable { .. }) => {
-                Timeliness::NotApplicable
-            }
-            Some((_, at)) if at < deadline_instant(due, tz) => Timeliness::OnTime,
+            Some((value, at)) if at < deadline_instant(due, tz) => match value.entry {
+                Entry::NotApplicable { .. } => Timeliness::NotApplicable,
+                _ => Timeliness::OnTime,
+            },
             Some((_, at)) => match extended {
                 Some(until) if at < deadline_instant(until, tz) => Timeliness::Excused,
                 Some(until) => Timeliness::Late { days: days_late(at, until, tz) },
@@ -156,6 +163,12 @@ impl fmt::Display for Timeliness {
     }
 }
 
+/// The last day a value with due date `due` and extension `extension` counts as in time:
+/// an extension that does not run past the due date changes nothing.
+pub(crate) fn deadline_of(due: &DueDate, extension: Option<NaiveDate>) -> NaiveDate {
+    extension.filter(|until| *until > due.date).unwrap_or(due.date)
+}
+
 /// A value the passport expects: its due date, who answers for it, what came in and
 /// whether on time.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -166,27 +179,36 @@ pub struct ExpectedValue {
     pub indicator_name: String,
     /// The responsible department.
     pub department: Option<Id>,
-    /// The executors assigned to the indicator (none if nobody is).
+    /// The executors who answer for it: those whose assignment was in force when its
+    /// deadline passed, or, for a deadline still ahead, who are assigned and whose order
+    /// is in force by then. A dismissed executor stays on the values whose deadline passed
+    /// while they were assigned; none if nobody was assigned.
     pub executors: Vec<Id>,
     /// The due date from the rule or a set date, moved off non-working days.
     pub due: DueDate,
     /// The extension, if a delay notice was granted.
     pub extended_until: Option<NaiveDate>,
-    /// The value as it stands, if one was entered.
+    /// The value as it stands now, if one was entered.
     pub current: Option<Value>,
-    /// Timeliness at the moment of asking.
+    /// Timeliness at the moment asked about (now, unless a reminder asked about another).
     pub timeliness: Timeliness,
     /// Delay notices filed for it.
     pub notices: Vec<Id>,
 }
 
 impl ExpectedValue {
+    /// The last day on which it counts as in time: the extension if one runs past the due
+    /// date, else the due date.
+    pub fn deadline(&self) -> NaiveDate {
+        deadline_of(&self.due, self.extended_until)
+    }
+
     /// Whether a controller returned it at least once.
     pub fn was_returned(&self) -> bool {
         self.current.as_ref().is_some_and(|v| v.times_returned > 0)
     }
 
-    /// Who answers for it: whoever submitted it, else the assigned executors.
+    /// Who answers for it: whoever submitted it, else [`executors`](Self::executors).
     pub fn responsible(&self) -> Vec<Id> {
         match self.current.as_ref().and_then(|v| v.submitted_by.clone()) {
             Some(submitter) => vec![submitter],
@@ -252,6 +274,35 @@ pub struct Reminder {
     pub expected: ExpectedValue,
     /// Days until the due date (negative when overdue).
     pub days_left: i64,
+    /// Whom to remind: the executors who may enter the value at the moment asked about.
+    pub executors: Vec<Id>,
+}
+
+impl Reminder {
+    /// The reminders grouped per executor to remind, for one e-mail each; the values
+    /// nobody is assigned to come under `None`, for the department head.
+    pub fn by_executor(reminders: &[Reminder]) -> BTreeMap<Option<Id>, Vec<&Reminder>> {
+        let mut groups: BTreeMap<Option<Id>, Vec<&Reminder>> = BTreeMap::new();
+        for reminder in reminders {
+            if reminder.executors.is_empty() {
+                groups.entry(None).or_default().push(reminder);
+            }
+            for executor in &reminder.executors {
+                groups.entry(Some(executor.clone())).or_default().push(reminder);
+            }
+        }
+        groups
+    }
+
+    /// The reminders grouped per responsible department; values of indicators without
+    /// one come under `None`.
+    pub fn by_department(reminders: &[Reminder]) -> BTreeMap<Option<Id>, Vec<&Reminder>> {
+        let mut groups: BTreeMap<Option<Id>, Vec<&Reminder>> = BTreeMap::new();
+        for reminder in reminders {
+            groups.entry(reminder.expected.department.clone()).or_default().push(reminder);
+        }
+        groups
+    }
 }
 
 /// Something that happened that someone may need to hear of, read from a cursor.
@@ -275,4 +326,99 @@ pub struct Event {
     pub department: Option<Id>,
     /// For a catalog change, the indicator's code.
     pub indicator: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::value::ValueStatus;
+
+    const MOSCOW: chrono_tz::Tz = chrono_tz::Europe::Moscow;
+
+    fn date(text: &str) -> NaiveDate {
+        text.parse().expect("test dates are valid")
+    }
+
+    /// An instant given as Moscow wall-clock time, `2026-07-11 00:01`.
+    fn moscow(text: &str) -> DateTime<Utc> {
+        let local = chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M").expect("time");
+        MOSCOW.from_local_datetime(&local).single().expect("one instant").to_utc()
+    }
+
+    fn submitted(entry: Entry, at: DateTime<Utc>) -> Value {
+        Value {
+            indicator: "EDU-1".into(),
+            period: "2026-M06".parse().expect("period"),
+            entry,
+            status: ValueStatus::Submitted,
+            flags: vec![],
+            return_reason: None,
+            department: None,
+            entered_by: Id::from("e"),
+            updated_at: at,
+            submitted_by: Some(Id::from("e")),
+            submitted_at: Some(at),
+            first_submitted_at: Some(at),
+            reviewed_by: None,
+            reviewed_at: None,
+            times_returned: 0,
+            revisions: 1,
+        }
+    }
+
+    fn number() -> Entry {
+        Entry::Amount { amount: rust_decimal::Decimal::ONE }
+    }
+
+    fn not_applicable() -> Entry {
+        Entry::NotApplicable { reason: "нет школ".into() }
+    }
+
+    /// Each row: what came (`-` nothing, `n` a number, `na` not applicable) and when, the
+    /// extension if any, and the timeliness at 2026-08-01 of a value due 2026-07-10.
+    #[test]
+    fn timeliness_of_numbers_and_not_applicable_by_when_they_came() {
+        let now = moscow("2026-08-01 12:00");
+        let due = date("2026-07-10");
+        let rows = [
+            ("n", "2026-07-10 23:59", None, Timeliness::OnTime),
+            ("n", "2026-07-11 00:01", None, Timeliness::Late { days: 1 }),
+            ("na", "2026-07-10 23:59", None, Timeliness::NotApplicable),
+            ("na", "2026-07-13 10:00", None, Timeliness::Late { days: 3 }),
+            ("na", "2026-07-13 10:00", Some("2026-07-20"), Timeliness::Excused),
+            ("na", "2026-07-22 10:00", Some("2026-07-20"), Timeliness::Late { days: 2 }),
+            ("n", "2026-07-20 23:59", Some("2026-07-20"), Timeliness::Excused),
+            ("n", "2026-07-21 00:00", Some("2026-07-20"), Timeliness::Late { days: 1 }),
+            ("n", "2026-07-12 10:00", Some("2026-07-05"), Timeliness::Late { days: 2 }),
+            ("-", "", None, Timeliness::Missing { days: 22 }),
+            ("-", "", Some("2026-07-20"), Timeliness::Missing { days: 12 }),
+            ("-", "", Some("2026-08-03"), Timeliness::Excused),
+        ];
+        for (what, at, extension, expected) in rows {
+            let value = match what {
+                "n" => Some(submitted(number(), moscow(at))),
+                "na" => Some(submitted(not_applicable(), moscow(at))),
+                _ => None,
+            };
+            let judged = Timeliness::judge(value.as_ref(), due, extension.map(date), now, MOSCOW);
+            assert_eq!(judged, expected, "{what} at {at}, extension {extension:?}");
+        }
+        let before = moscow("2026-07-10 12:00");
+        assert_eq!(Timeliness::judge(None, due, None, before, MOSCOW), Timeliness::NotYetDue);
+    }
+
+    #[test]
+    fn an_extension_that_ends_before_the_due_date_changes_nothing() {
+        let due = DueDate {
+            nominal: date("2026-07-10"),
+            date: date("2026-07-10"),
+            moved: false,
+            rules_only: false,
+        };
+        assert_eq!(deadline_of(&due, Some(date("2026-07-05"))), date("2026-07-10"));
+        assert_eq!(deadline_of(&due, Some(date("2026-07-27"))), date("2026-07-27"));
+        assert_eq!(deadline_of(&due, None), date("2026-07-10"));
+    }
 }

@@ -1,6 +1,6 @@
 //! Due dates on the city's calendar, timeliness, delay notices, reminders and events.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -9,13 +9,13 @@ use tracing::{info, warn};
 use super::{Actor, Passport};
 use crate::account::{Permission, Role, SessionToken};
 use crate::calendar::{
-    read_calendar_csv, read_calendar_xml, Calendar, CalendarDay, CalendarLoad, DueDate,
-    RegionalHoliday,
+    deadline_instant, read_calendar_csv, read_calendar_xml, Calendar, CalendarDay, CalendarLoad,
+    DueDate, RegionalHoliday,
 };
 use crate::catalog::{DueRule, Indicator};
 use crate::deadline::{
-    DelayNotice, DueDateOverride, Event, ExpectedValue, Extension, NoticeStatus, Reminder,
-    SetDueDate, Timeliness, ValueRef,
+    deadline_of, DelayNotice, DueDateOverride, Event, ExpectedValue, Extension, NoticeStatus,
+    Reminder, SetDueDate, Timeliness, ValueRef,
 };
 use crate::error::{Error, Result};
 use crate::id::Id;
@@ -108,6 +108,66 @@ impl DueDates<'_> {
             .cache
             .entry((rule, period))
             .or_insert_with(|| calendar.due_date(&rule, period, policy))
+    }
+}
+
+/// Which day of a value puts it in a range of dates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DueIn {
+    /// Its due date (a set date or the rule's): the quarter a value belongs to.
+    DueDate,
+    /// The last day it counts as in time: the extension if one runs past the due date.
+    /// Reminders and deadline sweeps go by this.
+    Deadline,
+}
+
+/// Every assignment, ended ones included, to tell who answered for a value when.
+pub(crate) struct AssignmentBook {
+    by_indicator: HashMap<String, Vec<Assignment>>,
+}
+
+impl AssignmentBook {
+    /// Who answers for a value of `code` whose deadline is `deadline`: the executors whose
+    /// assignment was in force when it passed, from the date of the order until it ended.
+    /// A dismissed executor's assignment ended at dismissal, so their misses stay theirs,
+    /// and an executor appointed later answers only for later deadlines.
+    fn answering(&self, code: &str, deadline: NaiveDate, tz: chrono_tz::Tz) -> Vec<Id> {
+        let passes = deadline_instant(deadline, tz);
+        self.executors(code, |a| {
+            a.order.date <= deadline && a.ended_at.is_none_or(|ended| ended >= passes)
+        })
+    }
+
+    /// Whom to remind at instant `at` of a value of `code` whose deadline is
+    /// `deadline`: the executors whose assignment was recorded and not ended at `at`, and
+    /// whose order is in force by then or at least by the deadline.
+    fn entering(
+        &self,
+        code: &str,
+        deadline: NaiveDate,
+        at: DateTime<Utc>,
+        tz: chrono_tz::Tz,
+    ) -> Vec<Id> {
+        let today = at.with_timezone(&tz).date_naive();
+        self.executors(code, |a| {
+            a.assigned_at <= at
+                && a.ended_at.is_none_or(|ended| ended > at)
+                && a.order.date <= today.max(deadline)
+        })
+    }
+
+    fn executors(&self, code: &str, keep: impl Fn(&Assignment) -> bool) -> Vec<Id> {
+        let mut executors: Vec<Id> = self
+            .by_indicator
+            .get(code)
+            .into_iter()
+            .flatten()
+            .filter(|a| keep(a))
+            .map(|a| a.account.clone())
+            .collect();
+        executors.sort();
+        executors.dedup();
+        executors
     }
 }
 
@@ -316,27 +376,47 @@ impl Passport {
     }
 
     /// Every value whose due date falls in `first..=last`, with its due date, what came
-    /// in and its timeliness now. The cost follows the number of such values, not the
-    /// history: values are read by key.
+    /// in and its timeliness now.
     pub(crate) async fn expected_between(
         &self,
         first: NaiveDate,
         last: NaiveDate,
     ) -> Result<Vec<ExpectedValue>> {
+        let book = self.assignment_book().await?;
+        self.expected_in(first, last, DueIn::DueDate, self.now(), &book).await
+    }
+
+    /// Every value whose due date (or deadline, as `by` says) falls in `first..=last`,
+    /// judged at instant `at`: a submission after `at` counts as not made yet. The cost
+    /// follows the number of such values and of due dates set or extended, not the
+    /// history: values are read by key.
+    pub(crate) async fn expected_in(
+        &self,
+        first: NaiveDate,
+        last: NaiveDate,
+        by: DueIn,
+        at: DateTime<Utc>,
+        book: &AssignmentBook,
+    ) -> Result<Vec<ExpectedValue>> {
         let calendar = self.calendar().await?;
-        let mut due_dates = DueDates {
-            calendar: &calendar,
-            policy: self.settings.deadline_policy,
-            cache: HashMap::new(),
-        };
+        let policy = self.settings.deadline_policy;
+        let mut due_dates = DueDates { calendar: &calendar, policy, cache: HashMap::new() };
         let history = self.history().await?;
+        let expected_for = |code: &str, period: Period| {
+            history
+                .definition_for(code, period, None)
+                .filter(|d| d.first_period.is_none_or(|first| first <= period))
+                .cloned()
+        };
 
         // A due date lies at most a couple of years after its period ends; rules allow
         // up to 24 months after, and a move adds days. Each period is judged by the
         // definition that applied to it, so a changed due-date rule or periodicity
-        // counts from the period it took effect.
+        // counts from the period it took effect. The slack of 60 days only has to cover
+        // a move off non-working days here: dates set by hand and extensions, which may
+        // lie anywhere, are added below from the overrides themselves.
         let earliest_end = first - Duration::days(2 * 366 + 60);
-        let mut candidates: Vec<(Indicator, Period)> = Vec::new();
+        let mut candidates: BTreeMap<(String, Periodicity, Period), Indicator> = BTreeMap::new();
         for code in history.codes() {
             let periodicities: BTreeSet<Periodicity> = history
                 .versions(code)
@@ -347,15 +427,12 @@ impl Passport {
                 let mut period = Period::containing(earliest_end, periodicity)?;
                 let last_period = Period::containing(last, periodicity)?;
                 while period <= last_period {
-                    let expected = history
-                        .definition_for(code, period, None)
-                        .filter(|d| d.first_period.is_none_or(|first| first <= period));
-                    if let Some(indicator) = expected {
+                    if let Some(indicator) = expected_for(code, period) {
                         let due = due_dates.of(indicator.due, period);
                         if due.nominal <= last + Duration::days(60)
                             && due.date >= first - Duration::days(60)
                         {
-                            candidates.push((indicator.clone(), period));
+                            candidates.insert((code.to_string(), periodicity, period), indicator);
                         }
                     }
                     period = period.next();
@@ -363,33 +440,54 @@ impl Passport {
             }
         }
 
-        let keys: Vec<String> = candidates.iter().map(|(i, p)| value_key(&i.code, *p)).collect();
+        // Overrides are few (a date set by the chief of staff, an extension granted), so
+        // all of them are read: one far from the rule's date must not drop its value.
+        let overrides: HashMap<String, DueDateOverride> = self
+            .scan::<DueDateOverride>("")
+            .await?
+            .into_iter()
+            .map(|o| (o.record.key(), o.record))
+            .collect();
+        for overriding in overrides.values() {
+            let ValueRef { indicator: code, period } = &overriding.value;
+            if let Some(indicator) = expected_for(code, *period) {
+                candidates
+                    .entry((code.clone(), period.periodicity(), *period))
+                    .or_insert(indicator);
+            }
+        }
+
+        let keys: Vec<String> =
+            candidates.keys().map(|(code, _, period)| value_key(code, *period)).collect();
         let values = self.storage.get_many(RecordKind::Value, &keys).await?;
-        let overrides = self.storage.get_many(RecordKind::DueDate, &keys).await?;
-        let executors = self.executors_by_indicator().await?;
         let notices = self.notices_by_value().await?;
 
-        let now = self.now();
         let tz = self.settings.time_zone;
         let mut expected = Vec::new();
-        for (((indicator, period), value), overriding) in
-            candidates.into_iter().zip(values).zip(overrides)
-        {
-            let overriding =
-                overriding.map(decode::<DueDateOverride>).transpose()?.map(|o| o.record);
-            let due = match overriding.as_ref().and_then(|o| o.set_date.as_ref()) {
-                Some(set) => calendar.move_to_working_day(set.date, self.settings.deadline_policy),
+        for (((_, _, period), indicator), value) in candidates.into_iter().zip(values) {
+            let key = value_key(&indicator.code, period);
+            let overriding = overrides.get(&key);
+            let due = match overriding.and_then(|o| o.set_date.as_ref()) {
+                Some(set) => calendar.move_to_working_day(set.date, policy),
                 None => due_dates.of(indicator.due, period),
             };
-            if due.date < first || due.date > last {
+            let extended_until = overriding.and_then(|o| o.extension.as_ref()).map(|e| e.until);
+            let deadline = deadline_of(&due, extended_until);
+            let day = match by {
+                DueIn::DueDate => due.date,
+                DueIn::Deadline => deadline,
+            };
+            if day < first || day > last {
                 continue;
             }
+
             let current = value.map(decode::<Value>).transpose()?.map(|v| v.record);
-            let extended_until = overriding.and_then(|o| o.extension).map(|e| e.until);
-            // A draft is not a submission: judge it as nothing submitted yet.
-            let submitted = current.as_ref().filter(|v| v.first_submitted_at.is_some());
-            let timeliness = Timeliness::judge(submitted, due.date, extended_until, now, tz);
-            let key = value_key(&indicator.code, period);
+            // A draft is not a submission, nor one made after the moment asked about:
+            // judge those as nothing submitted yet.
+            let submitted = current
+                .as_ref()
+                .filter(|v| v.first_submitted_at.is_some_and(|submitted| submitted <= at));
+            let timeliness = Timeliness::judge(submitted, due.date, extended_until, at, tz);
             expected.push(ExpectedValue {
                 value: ValueRef::new(&indicator.code, period),
                 indicator_name: indicator.name.clone(),
@@ -397,7 +495,7 @@ impl Passport {
                     .as_ref()
                     .and_then(|v| v.department.clone())
                     .or_else(|| indicator.department.clone()),
-                executors: executors.get(&indicator.code).cloned().unwrap_or_default(),
+                executors: book.answering(&indicator.code, deadline, tz),
                 due,
                 extended_until,
                 current,
@@ -408,17 +506,16 @@ impl Passport {
         Ok(expected)
     }
 
-    async fn executors_by_indicator(&self) -> Result<HashMap<String, Vec<Id>>> {
-        let mut map: HashMap<String, Vec<Id>> = HashMap::new();
+    /// Every assignment, ended ones included, by indicator.
+    pub(crate) async fn assignment_book(&self) -> Result<AssignmentBook> {
+        let mut by_indicator: HashMap<String, Vec<Assignment>> = HashMap::new();
         for assignment in self.scan::<Assignment>("").await? {
-            if assignment.record.ended_at.is_none() {
-                map.entry(assignment.record.indicator).or_default().push(assignment.record.account);
-            }
+            by_indicator
+                .entry(assignment.record.indicator.clone())
+                .or_default()
+                .push(assignment.record);
         }
-        for executors in map.values_mut() {
-            executors.sort();
-        }
-        Ok(map)
+        Ok(AssignmentBook { by_indicator })
     }
 
     async fn notices_by_value(&self) -> Result<HashMap<String, Vec<Id>>> {
@@ -448,36 +545,75 @@ impl Passport {
         self.expected_between(first, last).await
     }
 
-    /// Values not yet submitted that are due within `days` days, and those overdue (due
-    /// in the last year), soonest first. An executor sees their own, a department head
+    /// Values not yet submitted whose deadline (the extension if one was granted, else
+    /// the due date) is within `days` days, and those overdue (deadline in the last
+    /// year), soonest first, as of now. An executor sees their own, a department head
     /// their department's, a controller, the chief of staff and a viewer everyone's.
+    /// [`reminders_at`](Self::reminders_at) asks about any other moment.
     pub async fn reminders(&self, token: &SessionToken, days: u32) -> Result<Vec<Reminder>> {
+        self.reminders_at(token, self.now(), days).await
+    }
+
+    /// The reminders as they stand at instant `at`, past or future: "today" is `at`'s
+    /// date in the city's time zone, a value counts as not submitted if its first
+    /// submission came after `at`, and each reminder names the executors whose assignment
+    /// was recorded and not ended by then (and whose order is in force by the deadline).
+    /// The same people see the same values as with [`reminders`](Self::reminders).
+    /// [`Reminder::by_executor`] and [`Reminder::by_department`] group the list for
+    /// sending, one e-mail per executor or department.
+    ///
+    /// A scheduler that missed a morning's run can make it up later by passing that
+    /// morning. Due dates set and extensions granted since `at` are applied already,
+    /// though: the list is "what was outstanding then, by today's deadlines", not a
+    /// replay of the store as it stood.
+    pub async fn reminders_at(
+        &self,
+        token: &SessionToken,
+        at: DateTime<Utc>,
+        days: u32,
+    ) -> Result<Vec<Reminder>> {
         let actor = self.authenticate(token).await?;
         actor.require(Permission::ReadValues)?;
-        let today = self.today();
+        let tz = self.settings.time_zone;
+        let today = at.with_timezone(&tz).date_naive();
+        let book = self.assignment_book().await?;
         let expected = self
-            .expected_between(today - Duration::days(366), today + Duration::days(i64::from(days)))
+            .expected_in(
+                today - Duration::days(366),
+                today + Duration::days(i64::from(days)),
+                DueIn::Deadline,
+                at,
+                &book,
+            )
             .await?;
+
         let sees_all =
             [Role::Controller, Role::ChiefOfStaff, Role::Viewer].iter().any(|r| actor.has_role(*r));
         let mut reminders: Vec<Reminder> = expected
             .into_iter()
+            // Only what still has to come in needs a reminder: a value submitted within
+            // its extension is excused, and done.
             .filter(|e| {
-                matches!(
-                    e.timeliness,
-                    Timeliness::NotYetDue | Timeliness::Missing { .. } | Timeliness::Excused
-                )
-            })
-            .filter(|e| {
-                sees_all
-                    || e.executors.contains(actor.id())
-                    || (actor.has_role(Role::DepartmentHead)
-                        && e.department.is_some()
-                        && e.department == actor.account.record.department)
+                e.current
+                    .as_ref()
+                    .and_then(|v| v.first_submitted_at)
+                    .is_none_or(|submitted| submitted > at)
             })
             .map(|e| {
-                let due = e.extended_until.unwrap_or(e.due.date);
-                Reminder { days_left: (due - today).num_days(), expected: e }
+                let deadline = e.deadline();
+                Reminder {
+                    days_left: (deadline - today).num_days(),
+                    executors: book.entering(&e.value.indicator, deadline, at, tz),
+                    expected: e,
+                }
+            })
+            .filter(|r| {
+                sees_all
+                    || r.executors.contains(actor.id())
+                    || r.expected.executors.contains(actor.id())
+                    || (actor.has_role(Role::DepartmentHead)
+                        && r.expected.department.is_some()
+                        && r.expected.department == actor.account.record.department)
             })
             .collect();
         reminders.sort_by(|a, b| {
@@ -544,7 +680,9 @@ impl Passport {
 
     /// Grants a delay notice: each of its values gets the new due date `until` (the
     /// executor's expected date if none is given), moved off non-working days.
-    /// Controllers may, but not on a notice of their own.
+    /// Controllers may, but not on a notice of their own. An extension ends today or
+    /// later: a date in the past, given or the executor's expected one, is refused as
+    /// [`Error::Invalid`] naming `until`.
     pub async fn grant_delay_notice(
         &self,
         token: &SessionToken,
@@ -556,8 +694,16 @@ impl Passport {
         if let Some(note) = note {
             text::check_text("note", note, text::MAX_TEXT)?;
         }
-        let calendar = self.calendar().await?;
+        let today = self.today();
         let wanted = until.unwrap_or(current.record.expected_date);
+        if wanted < today {
+            let whose = if until.is_some() { "" } else { " (the executor's expected date)" };
+            return Err(Error::invalid(
+                "until",
+                format!("{wanted}{whose} is in the past; an extension ends on {today} or later"),
+            ));
+        }
+        let calendar = self.calendar().await?;
         let until = calendar.move_to_working_day(wanted, self.settings.deadline_policy).date;
         let mut decided = current.record.clone();
         decided.status = NoticeStatus::Granted;
@@ -672,11 +818,13 @@ impl Passport {
         let first = since.with_timezone(&tz).date_naive() - Duration::days(1);
         let last = now.with_timezone(&tz).date_naive();
 
+        // Values are found by deadline, so an extension ending months after the original
+        // due date is announced when it ends.
+        let book = self.assignment_book().await?;
         let mut changes = Changes::new();
         let mut announced = 0;
-        for expected in self.expected_between(first, last).await? {
-            let due = expected.extended_until.unwrap_or(expected.due.date);
-            let passed_at = crate::calendar::deadline_instant(due, tz);
+        for expected in self.expected_in(first, last, DueIn::Deadline, now, &book).await? {
+            let passed_at = deadline_instant(expected.deadline(), tz);
             let submitted =
                 expected.current.as_ref().is_some_and(|v| v.first_submitted_at.is_some());
             if passed_at > since && passed_at <= now && !submitted {
@@ -711,6 +859,9 @@ impl Passport {
     /// `limit`: values submitted, accepted and returned, delay notices filed, granted
     /// and declined, deadlines passed, corrections and catalog changes. Pass the last
     /// event's `seq` as the next cursor: nothing is missed or read twice.
+    ///
+    /// A `limit` of 0 is refused as [`Error::Invalid`] naming `limit`: it would read
+    /// nothing and move no cursor, which is always a caller's mistake.
     pub async fn events(
         &self,
         token: &SessionToken,
@@ -719,6 +870,9 @@ impl Passport {
     ) -> Result<Vec<Event>> {
         let actor = self.authenticate(token).await?;
         actor.require(Permission::ReadValues)?;
+        if limit == 0 {
+            return Err(Error::invalid("limit", "at least 1 event must be asked for"));
+        }
         let mut events = Vec::new();
         let mut cursor = after;
         // Audit records that are not events are skipped, so read in pages until enough.
