@@ -5,7 +5,8 @@
 use std::fmt::Write as _;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::Serialize;
+use chrono_tz::Tz;
+use serde::{Serialize, Serializer};
 
 use crate::calendar::DueDate;
 use crate::deadline::{ExpectedValue, NoticeStatus, Timeliness};
@@ -139,6 +140,13 @@ pub struct QuarterlyReport {
     pub due_date: DueDate,
     /// When it was made; timeliness is judged at this instant.
     pub generated_at: DateTime<Utc>,
+    /// The city's time zone: the report shows times in it.
+    #[serde(serialize_with = "zone_name")]
+    pub time_zone: Tz,
+    /// The years without calendar data in which a due date of the report (its own
+    /// included) falls: those dates follow the weekend and holiday rules alone and may
+    /// move once the year's table is loaded.
+    pub rules_only_years: Vec<i32>,
     /// The whole city.
     pub totals: Counts,
     /// Per department, by name.
@@ -151,20 +159,39 @@ pub struct QuarterlyReport {
     pub violations: Vec<Violation>,
 }
 
-const COUNT_HEADERS: [&str; 9] =
-    ["due", "on time", "late", "days late", "missing", "excused", "n/a", "returned", "entered"];
+fn zone_name<S: Serializer>(zone: &Tz, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(zone.name())
+}
 
-fn count_cells(c: &Counts) -> [String; 9] {
-    [c.due, c.on_time, c.late]
-        .map(|n| n.to_string())
-        .into_iter()
-        .chain([c.late_days.to_string()])
-        .chain(
-            [c.missing, c.excused, c.not_applicable, c.returned, c.entered].map(|n| n.to_string()),
-        )
-        .collect::<Vec<_>>()
-        .try_into()
-        .expect("nine cells")
+/// The count columns of the text and Markdown tables. `due` is the sum of the six that
+/// follow it up to `not yet due`, so a quarter still running adds up too.
+const COUNT_HEADERS: [&str; 10] = [
+    "due",
+    "on time",
+    "late",
+    "days late",
+    "missing",
+    "excused",
+    "n/a",
+    "not yet due",
+    "returned",
+    "entered",
+];
+
+fn count_cells(c: &Counts) -> [String; 10] {
+    let n = |count: usize| count.to_string();
+    [
+        n(c.due),
+        n(c.on_time),
+        n(c.late),
+        c.late_days.to_string(),
+        n(c.missing),
+        n(c.excused),
+        n(c.not_applicable),
+        n(c.not_yet_due),
+        n(c.returned),
+        n(c.entered),
+    ]
 }
 
 /// Lays rows out as an aligned text table: numbers right, text left.
@@ -249,8 +276,7 @@ impl QuarterlyReport {
                     v.period.to_string(),
                     v.executors.join(", "),
                     v.due_date.to_string(),
-                    v.submitted_at
-                        .map_or("missing".into(), |t| t.format("%Y-%m-%d %H:%M UTC").to_string()),
+                    v.submitted_at.map_or("missing".into(), |t| self.local_time(t)),
                     v.days_late.to_string(),
                     v.notices
                         .iter()
@@ -262,19 +288,42 @@ impl QuarterlyReport {
             .collect()
     }
 
+    /// An instant as the city's wall-clock time with its zone, e.g. `2026-08-25 12:00
+    /// MSK`: the report is read in the city, and a time in UTC would put a submission at
+    /// 00:01 local time on the wrong day.
+    fn local_time(&self, at: DateTime<Utc>) -> String {
+        at.with_timezone(&self.time_zone).format("%Y-%m-%d %H:%M %Z").to_string()
+    }
+
     fn header(&self) -> String {
         format!(
             "Quarterly report {}: due to the head of the city by {}; made {}",
             self.quarter,
             self.due_date.date,
-            self.generated_at.format("%Y-%m-%d %H:%M UTC")
+            self.local_time(self.generated_at)
         )
+    }
+
+    /// The note on due dates computed without calendar data, if any was.
+    fn rules_only_note(&self) -> Option<String> {
+        if self.rules_only_years.is_empty() {
+            return None;
+        }
+        let years = self.rules_only_years.iter().map(i32::to_string).collect::<Vec<_>>().join(", ");
+        Some(format!(
+            "Note: no calendar data for {years}; due dates in {} follow the weekend and \
+             holiday rules alone and may move once the production calendar is loaded.",
+            if self.rules_only_years.len() == 1 { "that year" } else { "those years" }
+        ))
     }
 
     /// The report as readable plain text.
     pub fn to_text(&self) -> String {
         let (departments, executors) = self.line_rows();
         let mut out = self.header();
+        if let Some(note) = self.rules_only_note() {
+            let _ = write!(out, "\n{note}");
+        }
         out.push_str("\n\nBy department\n\n");
         let mut header = vec!["department"];
         header.extend(COUNT_HEADERS);
@@ -298,7 +347,11 @@ impl QuarterlyReport {
     /// The report as Markdown.
     pub fn to_markdown(&self) -> String {
         let (departments, executors) = self.line_rows();
-        let mut out = format!("## {}\n\n### By department\n\n", self.header());
+        let mut out = format!("## {}\n\n", self.header());
+        if let Some(note) = self.rules_only_note() {
+            let _ = write!(out, "> {note}\n\n");
+        }
+        out.push_str("### By department\n\n");
         let mut header = vec!["department"];
         header.extend(COUNT_HEADERS);
         out.push_str(&markdown_table(&header, &departments));
@@ -324,7 +377,7 @@ impl QuarterlyReport {
                     c.old.clone(),
                     c.new.clone(),
                     c.reason.clone(),
-                    c.approved_at.format("%Y-%m-%d").to_string(),
+                    c.approved_at.with_timezone(&self.time_zone).format("%Y-%m-%d").to_string(),
                 ]
             })
             .collect()
@@ -375,7 +428,8 @@ impl QuarterlyReport {
         String::from_utf8(writer.into_inner().unwrap_or_default()).unwrap_or_default()
     }
 
-    /// The violations as CSV.
+    /// The violations as CSV; `submitted_at` in ISO 8601 with the city's UTC offset,
+    /// e.g. `2026-07-11T00:01:00+03:00`.
     pub fn violations_to_csv(&self) -> String {
         let mut writer = csv::Writer::from_writer(Vec::new());
         let _ = writer.write_record([
@@ -400,7 +454,9 @@ impl QuarterlyReport {
                 v.executors.join("; "),
                 v.due_date.to_string(),
                 v.extended_until.map(|d| d.to_string()).unwrap_or_default(),
-                v.submitted_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+                v.submitted_at
+                    .map(|t| t.with_timezone(&self.time_zone).to_rfc3339())
+                    .unwrap_or_default(),
                 v.days_late.to_string(),
                 v.is_missing().to_string(),
                 v.notices
@@ -417,3 +473,98 @@ impl QuarterlyReport {
 const VIOLATION_HEADERS: [&str; 7] =
     ["indicator", "period", "executor", "due", "submitted", "days late", "delay notice"];
 const CORRECTION_HEADERS: [&str; 6] = ["indicator", "period", "old", "new", "reason", "approved"];
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    fn report(rules_only_years: Vec<i32>) -> QuarterlyReport {
+        let moscow = chrono_tz::Europe::Moscow;
+        let counts = Counts {
+            due: 5,
+            on_time: 1,
+            late: 1,
+            late_days: 4,
+            missing: 1,
+            excused: 0,
+            not_applicable: 0,
+            not_yet_due: 2,
+            returned: 0,
+            entered: 2,
+        };
+        let submitted = moscow.with_ymd_and_hms(2026, 8, 14, 0, 30, 0).unwrap().to_utc();
+        QuarterlyReport {
+            quarter: "2026-Q3".parse().expect("quarter"),
+            due_date: DueDate {
+                nominal: "2026-10-10".parse().expect("date"),
+                date: "2026-10-12".parse().expect("date"),
+                moved: true,
+                rules_only: false,
+            },
+            generated_at: moscow.with_ymd_and_hms(2026, 9, 15, 12, 0, 0).unwrap().to_utc(),
+            time_zone: moscow,
+            rules_only_years,
+            totals: counts,
+            departments: vec![DepartmentLine {
+                department: Some(Id::from("d")),
+                name: "управление образования".into(),
+                counts,
+            }],
+            executors: vec![],
+            corrections: vec![],
+            violations: vec![Violation {
+                indicator: "EDU-1".into(),
+                indicator_name: "Показатель".into(),
+                period: "2026-M07".parse().expect("period"),
+                department: "управление образования".into(),
+                executors: vec!["Иванова".into()],
+                due_date: "2026-08-10".parse().expect("date"),
+                extended_until: None,
+                submitted_at: Some(submitted),
+                days_late: 4,
+                notices: vec![],
+            }],
+        }
+    }
+
+    #[test]
+    fn tables_of_a_running_quarter_add_up_with_the_not_yet_due_column() {
+        let report = report(vec![]);
+        let text = report.to_text();
+        let header = text.lines().find(|l| l.starts_with("department")).expect("header");
+        assert!(header.contains("n/a  not yet due  returned"), "{text}");
+        let total = text.lines().find(|l| l.starts_with("Всего")).expect("total line");
+        let cells: Vec<&str> = total.split_whitespace().skip(3).collect();
+        assert_eq!(cells, ["5", "1", "1", "4", "1", "0", "0", "2", "0", "2"], "{text}");
+        let markdown = report.to_markdown();
+        assert!(markdown.contains("| n/a | not yet due | returned |"), "{markdown}");
+        assert!(markdown.contains("| Всего / total | 5 | 1 | 1 | 4 | 1 | 0 | 0 | 2 | 0 | 2 |"));
+    }
+
+    #[test]
+    fn times_read_in_the_city_zone_and_csv_keeps_the_offset() {
+        let report = report(vec![]);
+        let text = report.to_text();
+        // 00:30 Moscow time is still the previous day in UTC: printed in UTC, the
+        // submission would seem to have come a day earlier than it did.
+        assert!(text.contains("made 2026-09-15 12:00 MSK"), "{text}");
+        assert!(text.contains("2026-08-14 00:30 MSK"), "{text}");
+        assert!(!text.contains("UTC"), "{text}");
+        let csv = report.violations_to_csv();
+        assert!(csv.contains(",2026-08-14T00:30:00+03:00,4,false,"), "{csv}");
+        assert!(!text.contains("Note:"), "{text}");
+    }
+
+    #[test]
+    fn due_dates_from_rules_alone_are_noted() {
+        let report = report(vec![2027]);
+        let note = "Note: no calendar data for 2027; due dates in that year follow the \
+                    weekend and holiday rules alone";
+        assert!(report.to_text().contains(note), "{}", report.to_text());
+        assert!(report.to_markdown().contains(&format!("> {note}")));
+        let two = super::tests::report(vec![2027, 2028]).to_text();
+        assert!(two.contains("no calendar data for 2027, 2028; due dates in those years"));
+    }
+}

@@ -3,7 +3,8 @@
 
 use std::sync::Arc;
 
-use chrono::{Duration, NaiveDate, TimeZone};
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use citypassport_core::report::{Counts, DepartmentLine, ExecutorLine, Violation};
 use citypassport_core::{
     DueRule, Error, NoticeStatus, Period, RegionalHoliday, Settings, Storage, Timeliness,
     ValueInput, ValueRef,
@@ -70,12 +71,24 @@ pub async fn quarterly_report_counts_every_value_and_violation(storage: Arc<dyn 
     p.save_draft(exe, "EDU-1", period("2026-M07"), ValueInput::Text("102".into())).await.unwrap();
     p.submit(exe, "EDU-1", period("2026-M07")).await.unwrap();
 
-    // August: EDU-1 not applicable on time, EDU-2 fifteen days late.
+    // August: EDU-1 not applicable on time, EDU-2 fifteen days late after a notice
+    // the controller declined.
     at(&city, 2026, 9, 1, 9, 0);
     p.save_draft(exe, "EDU-1", period("2026-M08"), ValueInput::NotApplicable("каникулы".into()))
         .await
         .unwrap();
     p.submit(exe, "EDU-1", period("2026-M08")).await.unwrap();
+    at(&city, 2026, 9, 8, 9, 0);
+    let declined = p
+        .file_delay_notice(
+            exe,
+            &[ValueRef::new("EDU-2", period("2026-M08"))],
+            "школы на ремонте",
+            date("2026-09-30"),
+        )
+        .await
+        .unwrap();
+    p.decline_delay_notice(ctl, &declined.id, "срок установлен распоряжением").await.unwrap();
     at(&city, 2026, 9, 25, 9, 0);
     enter(&city, "EDU-2", "2026-M08", "3").await;
 
@@ -84,53 +97,108 @@ pub async fn quarterly_report_counts_every_value_and_violation(storage: Arc<dyn 
 
     // 10 October 2026 is a Saturday: the report is due Monday 12 October.
     assert_eq!(report.due_date.date, date("2026-10-12"));
-    let t = report.totals;
-    assert_eq!((t.due, t.on_time, t.late, t.late_days, t.missing), (9, 2, 2, 16, 3));
+    assert!(report.rules_only_years.is_empty(), "2026 has calendar data");
+    let education = Counts {
+        due: 6,
+        on_time: 2,
+        late: 2,
+        late_days: 16,
+        missing: 0,
+        excused: 1,
+        not_applicable: 1,
+        not_yet_due: 0,
+        returned: 1,
+        entered: 6,
+    };
+    let housing = Counts { due: 3, missing: 3, ..Counts::default() };
+    let totals = Counts {
+        due: 9,
+        on_time: 2,
+        late: 2,
+        late_days: 16,
+        missing: 3,
+        excused: 1,
+        not_applicable: 1,
+        not_yet_due: 0,
+        returned: 1,
+        entered: 6,
+    };
+    assert_eq!(report.totals, totals);
     assert_eq!(
-        (t.excused, t.not_applicable, t.not_yet_due, t.returned, t.entered),
-        (1, 1, 0, 1, 6)
-    );
-
-    let lines: Vec<(&str, usize, usize)> = report
-        .departments
-        .iter()
-        .map(|d| (d.name.as_str(), d.counts.due, d.counts.missing))
-        .collect();
-    assert_eq!(lines, [("жилищное управление", 3, 3), ("управление образования", 6, 0)]);
-    let executor =
-        report.executors.iter().find(|e| e.account.as_ref() == Some(&city.executor.id)).unwrap();
-    assert_eq!((executor.counts.due, executor.counts.on_time, executor.counts.late), (6, 2, 2));
-    let nobody = report.executors.iter().find(|e| e.account.is_none()).unwrap();
-    assert_eq!((nobody.name.as_str(), nobody.counts.missing), ("(not assigned)", 3));
-
-    let rows: Vec<(&str, String, i64, bool)> = report
-        .violations
-        .iter()
-        .map(|v| (v.indicator.as_str(), v.period.to_string(), v.days_late, v.is_missing()))
-        .collect();
-    assert_eq!(
-        rows,
+        report.departments,
         [
-            ("HOUSE-1", "2026-M06".to_string(), 83, true),
-            ("HOUSE-1", "2026-M07".to_string(), 52, true),
-            ("HOUSE-1", "2026-M08".to_string(), 21, true),
-            ("EDU-2", "2026-M08".to_string(), 15, false),
-            ("EDU-2", "2026-M06".to_string(), 1, false),
+            DepartmentLine {
+                department: Some(city.housing.clone()),
+                name: "жилищное управление".into(),
+                counts: housing,
+            },
+            DepartmentLine {
+                department: Some(city.education.clone()),
+                name: "управление образования".into(),
+                counts: education,
+            },
         ]
     );
-    let june = &report.violations[4];
-    assert_eq!(june.due_date, date("2026-07-10"));
-    assert_eq!(june.executors, ["Сотрудник executor@city.example"]);
-
-    let text = report.to_text();
-    assert!(
-        text.contains("2026-Q3") && text.contains("HOUSE-1") && text.contains("missing"),
-        "{text}"
+    let executor_name = "Сотрудник executor@city.example";
+    assert_eq!(
+        report.executors,
+        [
+            ExecutorLine { account: None, name: "(not assigned)".into(), counts: housing },
+            ExecutorLine {
+                account: Some(city.executor.id.clone()),
+                name: executor_name.into(),
+                counts: education,
+            },
+        ]
     );
-    assert!(report.to_markdown().contains("| HOUSE-1 | 2026-M06 |"));
+
+    let moscow = |d: u32, m: u32, h: u32, min: u32| {
+        chrono_tz::Europe::Moscow.with_ymd_and_hms(2026, m, d, h, min, 0).unwrap().to_utc()
+    };
+    let row = |code: &str, p: &str, due: &str, at: Option<DateTime<Utc>>, days: i64| Violation {
+        indicator: code.into(),
+        indicator_name: format!("Показатель {code}"),
+        period: period(p),
+        department: if code.starts_with("HOUSE") {
+            "жилищное управление".into()
+        } else {
+            "управление образования".into()
+        },
+        executors: if code.starts_with("HOUSE") { vec![] } else { vec![executor_name.into()] },
+        due_date: date(due),
+        extended_until: None,
+        submitted_at: at,
+        days_late: days,
+        notices: vec![],
+    };
+    let mut august = row("EDU-2", "2026-M08", "2026-09-10", Some(moscow(25, 9, 9, 0)), 15);
+    august.notices = vec![(declined.id.clone(), NoticeStatus::Declined)];
+    assert_eq!(
+        report.violations,
+        [
+            row("HOUSE-1", "2026-M06", "2026-07-10", None, 83),
+            row("HOUSE-1", "2026-M07", "2026-08-10", None, 52),
+            row("HOUSE-1", "2026-M08", "2026-09-10", None, 21),
+            august,
+            row("EDU-2", "2026-M06", "2026-07-10", Some(moscow(11, 7, 0, 1)), 1),
+        ]
+    );
+
+    // Every table adds up: the not-yet-due column is there, times are Moscow time.
+    let text = report.to_text();
+    assert!(text.contains("made 2026-10-01 12:00 MSK"), "{text}");
+    assert!(text.contains("not yet due"), "{text}");
+    assert!(text.contains("2026-07-11 00:01 MSK"), "{text}");
+    assert!(text.contains(&format!("{} (declined)", declined.id)), "{text}");
+    assert!(!text.contains("UTC"), "{text}");
+    let markdown = report.to_markdown();
+    assert!(markdown.contains("| HOUSE-1 | 2026-M06 |"), "{markdown}");
+    assert!(markdown.contains("| Всего / total | 9 | 2 | 2 | 16 | 3 | 1 | 1 | 0 | 1 | 6 |"));
     let csv = report.to_csv();
-    assert!(csv.lines().any(|l| l.starts_with("total,,,9,2,2,16,3,1,1,0,1,6")), "{csv}");
-    assert_eq!(report.violations_to_csv().lines().count(), 6);
+    assert!(csv.lines().any(|l| l == "total,,,9,2,2,16,3,1,1,0,1,6"), "{csv}");
+    let violations = report.violations_to_csv();
+    assert_eq!(violations.lines().count(), 6);
+    assert!(violations.contains(",2026-07-11T00:01:00+03:00,1,false,"), "{violations}");
 }
 
 /// A granted notice gives each of its values the new due date, and a value submitted
@@ -437,4 +505,344 @@ pub async fn regional_holiday_moves_due_dates_in_the_region(storage: Arc<dyn Sto
         Err(Error::AlreadyExists { .. })
     ));
     let _ = Settings::belgorod();
+}
+
+/// Only values not yet submitted need a reminder: one submitted late but within its
+/// extension is excused, and done.
+pub async fn reminders_leave_out_values_submitted_within_an_extension(storage: Arc<dyn Storage>) {
+    let city = City::build_with(storage, long_sessions()).await;
+    let p = &city.passport;
+    at(&city, 2026, 7, 8, 10, 0);
+    let edu2 = ValueRef::new("EDU-2", period("2026-M06"));
+    let notice = p
+        .file_delay_notice(
+            &city.executor.token,
+            std::slice::from_ref(&edu2),
+            "нет данных",
+            date("2026-07-24"),
+        )
+        .await
+        .unwrap();
+    p.grant_delay_notice(&city.controller.token, &notice.id, None, None).await.unwrap();
+    at(&city, 2026, 7, 15, 10, 0);
+    enter(&city, "EDU-2", "2026-M06", "4").await;
+
+    at(&city, 2026, 7, 16, 10, 0);
+    let timeliness =
+        p.timeliness(&city.viewer.token, date("2026-07-01"), date("2026-07-31")).await.unwrap();
+    let state = timeliness.iter().find(|e| e.value == edu2).unwrap().timeliness;
+    assert_eq!(state, Timeliness::Excused, "submitted within the extension");
+    let listed: Vec<String> = p
+        .reminders(&city.executor.token, 10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.expected.value.to_string())
+        .collect();
+    assert_eq!(listed, ["EDU-1 for 2026-M06"]);
+}
+
+/// A sweep announces an extended deadline when the extension ends, however long after
+/// the original due date that is.
+pub async fn sweep_announces_an_extended_deadline_when_the_extension_ends(
+    storage: Arc<dyn Storage>,
+) {
+    let city = City::build_with(storage, long_sessions()).await;
+    let p = &city.passport;
+    let ctl = &city.controller.token;
+    at(&city, 2026, 7, 8, 10, 0);
+    let edu2 = ValueRef::new("EDU-2", period("2026-M06"));
+    let notice = p
+        .file_delay_notice(
+            &city.executor.token,
+            std::slice::from_ref(&edu2),
+            "перепись школ",
+            date("2026-11-16"),
+        )
+        .await
+        .unwrap();
+    p.grant_delay_notice(ctl, &notice.id, None, None).await.unwrap();
+    let cursor = p.events(&city.viewer.token, 0, 10_000).await.unwrap().last().unwrap().seq;
+
+    // The months go by with nothing entered; sweeps run now and then.
+    for (m, d) in [(7, 11), (8, 11), (9, 11), (10, 13), (11, 11)] {
+        at(&city, 2026, m, d, 9, 0);
+        p.sweep_deadlines(ctl).await.unwrap();
+    }
+    at(&city, 2026, 11, 16, 23, 0);
+    assert_eq!(p.sweep_deadlines(ctl).await.unwrap(), 0, "the extension runs to 24:00");
+    at(&city, 2026, 11, 17, 9, 0);
+    assert_eq!(p.sweep_deadlines(ctl).await.unwrap(), 1);
+    assert_eq!(p.sweep_deadlines(ctl).await.unwrap(), 0);
+
+    let passed: Vec<String> = p
+        .events(&city.viewer.token, cursor, 100)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|e| e.kind == "deadline.passed" && e.values[0].period == period("2026-M06"))
+        .map(|e| e.values[0].to_string())
+        .collect();
+    assert_eq!(passed, ["EDU-1 for 2026-M06", "HOUSE-1 for 2026-M06", "EDU-2 for 2026-M06"]);
+}
+
+/// A due date set months after the rule's, or an extension far ahead, keeps the value in
+/// the timeliness, the reminders and the report of the quarter its due date falls in.
+pub async fn due_date_set_far_after_the_rule_keeps_the_value_in_view(storage: Arc<dyn Storage>) {
+    let two_years = Settings { session_lifetime: Duration::days(800), ..Settings::default() };
+    let city = City::build_with(storage, two_years).await;
+    let p = &city.passport;
+    let edu1 = ValueRef::new("EDU-1", period("2026-M06"));
+    // The rule says 10 July 2026; the chief of staff sets Thursday 15 October.
+    p.set_due_date(&city.chief.token, "EDU-1", edu1.period, date("2026-10-15"), "новая форма")
+        .await
+        .unwrap();
+
+    at(&city, 2026, 10, 1, 10, 0);
+    let october =
+        p.timeliness(&city.viewer.token, date("2026-10-01"), date("2026-10-31")).await.unwrap();
+    let found = october.iter().find(|e| e.value == edu1).map(|e| e.timeliness);
+    assert_eq!(found, Some(Timeliness::NotYetDue));
+    let reminders = p.reminders(&city.executor.token, 20).await.unwrap();
+    let days_left = reminders.iter().find(|r| r.expected.value == edu1).map(|r| r.days_left);
+    assert_eq!(days_left, Some(14));
+
+    at(&city, 2026, 10, 20, 10, 0);
+    let q3 = p.quarterly_report(&city.viewer.token, period("2026-Q3")).await.unwrap();
+    assert!(q3.violations.iter().all(|v| !(v.indicator == "EDU-1" && v.period == edu1.period)));
+    let q4 = p.quarterly_report(&city.viewer.token, period("2026-Q4")).await.unwrap();
+    let row = q4.violations.iter().find(|v| v.indicator == "EDU-1" && v.period == edu1.period);
+    assert_eq!(row.map(|r| (r.due_date, r.days_late)), Some((date("2026-10-15"), 5)));
+
+    // An extension far ahead: EDU-2 for June is reminded of by its new date.
+    at(&city, 2026, 7, 8, 10, 0);
+    let edu2 = ValueRef::new("EDU-2", period("2026-M06"));
+    let notice = p
+        .file_delay_notice(
+            &city.executor.token,
+            std::slice::from_ref(&edu2),
+            "r",
+            date("2027-09-15"),
+        )
+        .await
+        .unwrap();
+    p.grant_delay_notice(&city.controller.token, &notice.id, None, None).await.unwrap();
+    at(&city, 2027, 9, 1, 10, 0);
+    let reminders = p.reminders(&city.controller.token, 20).await.unwrap();
+    let days_left = reminders.iter().find(|r| r.expected.value == edu2).map(|r| r.days_left);
+    assert_eq!(days_left, Some(14), "a year after the original due date");
+}
+
+/// Who answers for a past value is whoever was assigned at its due date: a dismissed
+/// executor's misses stay under their name, a successor answers from their order's date
+/// on, and an assignment not yet in force answers for nothing.
+pub async fn past_values_are_charged_to_the_executor_assigned_at_their_due_date(
+    storage: Arc<dyn Storage>,
+) {
+    let city = City::build_with(storage, long_sessions()).await;
+    let p = &city.passport;
+    let order = |number: &str, day: &str| citypassport_core::AppointmentOrder {
+        number: number.into(),
+        date: date(day),
+    };
+
+    // June's values go missing; the executor is dismissed on 20 July.
+    at(&city, 2026, 7, 20, 10, 0);
+    p.deactivate_account(&city.admin.token, &city.executor.id, "увольнение").await.unwrap();
+    for code in ["EDU-1", "EDU-2"] {
+        p.assign_executor(
+            &city.head.token,
+            &city.other_executor.id,
+            code,
+            order("21-к", "2026-07-21"),
+        )
+        .await
+        .unwrap();
+    }
+    let newcomer = City::person(
+        p,
+        &city.admin.token,
+        "newcomer@city.example",
+        vec![citypassport_core::Role::Executor],
+        Some(city.housing.clone()),
+    )
+    .await;
+    p.assign_executor(&city.admin.token, &newcomer.id, "HOUSE-1", order("30-к", "2026-11-01"))
+        .await
+        .unwrap();
+
+    let other = &city.other_executor.token;
+    for (m, d, p_) in [(8, 5, "2026-M07"), (9, 4, "2026-M08")] {
+        at(&city, 2026, m, d, 10, 0);
+        for code in ["EDU-1", "EDU-2"] {
+            p.save_draft(other, code, period(p_), ValueInput::Text("7".into())).await.unwrap();
+            p.submit(other, code, period(p_)).await.unwrap();
+        }
+    }
+
+    at(&city, 2026, 10, 1, 12, 0);
+    let report = p.quarterly_report(&city.viewer.token, period("2026-Q3")).await.unwrap();
+    let lines: Vec<(Option<&citypassport_core::Id>, &str, Counts)> =
+        report.executors.iter().map(|e| (e.account.as_ref(), e.name.as_str(), e.counts)).collect();
+    assert_eq!(
+        lines,
+        [
+            (None, "(not assigned)", Counts { due: 3, missing: 3, ..Counts::default() }),
+            (
+                Some(&city.executor.id),
+                "Сотрудник executor@city.example",
+                Counts { due: 2, missing: 2, ..Counts::default() },
+            ),
+            (
+                Some(&city.other_executor.id),
+                "Сотрудник other@city.example",
+                Counts { due: 4, on_time: 4, entered: 4, ..Counts::default() },
+            ),
+        ]
+    );
+    let june: Vec<(&str, Vec<String>)> = report
+        .violations
+        .iter()
+        .filter(|v| v.period == period("2026-M06"))
+        .map(|v| (v.indicator.as_str(), v.executors.clone()))
+        .collect();
+    let dismissed = vec!["Сотрудник executor@city.example".to_string()];
+    assert_eq!(june, [("EDU-1", dismissed.clone()), ("EDU-2", dismissed), ("HOUSE-1", vec![])]);
+}
+
+/// "Not applicable" says what the value is, not when it came: one submitted after its
+/// due date is late like any other.
+pub async fn not_applicable_submitted_after_the_due_date_is_late(storage: Arc<dyn Storage>) {
+    let city = City::build_with(storage, long_sessions()).await;
+    let p = &city.passport;
+    let exe = &city.executor.token;
+    at(&city, 2026, 7, 9, 10, 0);
+    p.save_draft(exe, "EDU-1", period("2026-M06"), ValueInput::NotApplicable("нет школ".into()))
+        .await
+        .unwrap();
+    p.submit(exe, "EDU-1", period("2026-M06")).await.unwrap();
+    at(&city, 2026, 7, 13, 10, 0);
+    p.save_draft(exe, "EDU-2", period("2026-M06"), ValueInput::NotApplicable("нет школ".into()))
+        .await
+        .unwrap();
+    p.submit(exe, "EDU-2", period("2026-M06")).await.unwrap();
+
+    let found =
+        p.timeliness(&city.viewer.token, date("2026-07-01"), date("2026-07-31")).await.unwrap();
+    let state = |code: &str| found.iter().find(|e| e.value.indicator == code).unwrap().timeliness;
+    assert_eq!(state("EDU-1"), Timeliness::NotApplicable);
+    assert_eq!(state("EDU-2"), Timeliness::Late { days: 3 });
+    let report = p.quarterly_report(&city.viewer.token, period("2026-Q3")).await.unwrap();
+    let late: Vec<(&str, i64)> = report
+        .violations
+        .iter()
+        .filter(|v| !v.is_missing())
+        .map(|v| (v.indicator.as_str(), v.days_late))
+        .collect();
+    assert_eq!(late, [("EDU-2", 3)]);
+    assert_eq!((report.totals.not_applicable, report.totals.late), (1, 1));
+}
+
+/// A zero limit on the event feed is refused by name, and so is an extension that would
+/// end before today.
+pub async fn zero_event_limit_and_extension_into_the_past_are_refused(storage: Arc<dyn Storage>) {
+    let city = City::build_with(storage, long_sessions()).await;
+    let p = &city.passport;
+    at(&city, 2026, 7, 8, 10, 0);
+    match p.events(&city.viewer.token, 0, 0).await {
+        Err(Error::Invalid { field, .. }) => assert_eq!(field, "limit"),
+        other => panic!("a zero limit must be refused, got {other:?}"),
+    }
+
+    let notice = p
+        .file_delay_notice(
+            &city.executor.token,
+            &[ValueRef::new("EDU-1", period("2026-M06"))],
+            "r",
+            date("2026-07-20"),
+        )
+        .await
+        .unwrap();
+    match p
+        .grant_delay_notice(&city.controller.token, &notice.id, Some(date("2026-07-07")), None)
+        .await
+    {
+        Err(Error::Invalid { field, reason }) => {
+            assert_eq!(field, "until");
+            assert!(reason.contains("2026-07-07"), "{reason}");
+        }
+        other => panic!("an extension into the past must be refused, got {other:?}"),
+    }
+    // The executor's expected date has passed by the time the controller decides.
+    at(&city, 2026, 7, 21, 10, 0);
+    assert!(matches!(
+        p.grant_delay_notice(&city.controller.token, &notice.id, None, None).await,
+        Err(Error::Invalid { .. })
+    ));
+    let granted = p
+        .grant_delay_notice(&city.controller.token, &notice.id, Some(date("2026-07-21")), None)
+        .await
+        .unwrap();
+    assert_eq!(granted.granted_until, Some(date("2026-07-21")));
+}
+
+/// Reminders can be asked for any moment, and come grouped per executor and per
+/// department for an embedding portal's e-mails.
+pub async fn reminders_at_any_moment_grouped_by_executor_and_department(storage: Arc<dyn Storage>) {
+    let city = City::build_with(storage, long_sessions()).await;
+    let p = &city.passport;
+    // Everything of June comes in on 8 July, after the moment asked about.
+    at(&city, 2026, 7, 8, 10, 0);
+    enter(&city, "EDU-1", "2026-M06", "1").await;
+    enter(&city, "EDU-2", "2026-M06", "1").await;
+
+    at(&city, 2026, 8, 3, 9, 0);
+    let moment = chrono_tz::Europe::Moscow.with_ymd_and_hms(2026, 7, 5, 9, 0, 0).unwrap().to_utc();
+    let then = p.reminders_at(&city.controller.token, moment, 10).await.unwrap();
+    let listed: Vec<(String, i64)> =
+        then.iter().map(|r| (r.expected.value.to_string(), r.days_left)).collect();
+    assert_eq!(
+        listed,
+        [
+            ("EDU-1 for 2026-M06".to_string(), 5),
+            ("EDU-2 for 2026-M06".to_string(), 5),
+            ("HOUSE-1 for 2026-M06".to_string(), 5),
+        ]
+    );
+    assert_eq!(then[0].executors, std::slice::from_ref(&city.executor.id));
+    assert!(then[2].executors.is_empty());
+
+    let by_executor = citypassport_core::Reminder::by_executor(&then);
+    let counts: Vec<(Option<&citypassport_core::Id>, usize)> =
+        by_executor.iter().map(|(k, v)| (k.as_ref(), v.len())).collect();
+    let mut expected = vec![(None, 1), (Some(&city.executor.id), 2)];
+    expected.sort();
+    assert_eq!(counts, expected);
+    let by_department = citypassport_core::Reminder::by_department(&then);
+    assert_eq!(by_department.get(&Some(city.education.clone())).map(Vec::len), Some(2));
+    assert_eq!(by_department.get(&Some(city.housing.clone())).map(Vec::len), Some(1));
+
+    // Now, the same call gives what `reminders` gives.
+    let now = p.reminders_at(&city.executor.token, city.clock.now_for_tests(), 10).await.unwrap();
+    assert_eq!(now, p.reminders(&city.executor.token, 10).await.unwrap());
+    assert_eq!(now.len(), 2, "July's two values");
+}
+
+/// A quarter in a year with no calendar data says so in its report.
+pub async fn report_of_a_year_without_calendar_data_says_so(storage: Arc<dyn Storage>) {
+    let city = City::build_with(storage, long_sessions()).await;
+    let p = &city.passport;
+    at(&city, 2027, 4, 1, 10, 0);
+    let report = p.quarterly_report(&city.viewer.token, period("2027-Q1")).await.unwrap();
+    assert_eq!(report.rules_only_years, [2027]);
+    assert!(report.due_date.rules_only);
+    let text = report.to_text();
+    assert!(text.contains("no calendar data for 2027"), "{text}");
+    assert!(report.to_markdown().contains("no calendar data for 2027"));
+
+    let file = include_str!("../../data/ru-calendar-2027.csv");
+    p.load_calendar_csv(&city.admin.token, file.as_bytes()).await.unwrap();
+    let loaded = p.quarterly_report(&city.viewer.token, period("2027-Q1")).await.unwrap();
+    assert!(loaded.rules_only_years.is_empty());
+    assert!(!loaded.to_text().contains("no calendar data"));
 }

@@ -67,6 +67,14 @@ macro_rules! scenarios {
             deadlines::due_date_set_for_one_value_overrides_the_rule,
             deadlines::calendar_year_loaded_by_administrator_moves_due_dates,
             deadlines::regional_holiday_moves_due_dates_in_the_region,
+            deadlines::reminders_leave_out_values_submitted_within_an_extension,
+            deadlines::sweep_announces_an_extended_deadline_when_the_extension_ends,
+            deadlines::due_date_set_far_after_the_rule_keeps_the_value_in_view,
+            deadlines::past_values_are_charged_to_the_executor_assigned_at_their_due_date,
+            deadlines::not_applicable_submitted_after_the_due_date_is_late,
+            deadlines::zero_event_limit_and_extension_into_the_past_are_refused,
+            deadlines::reminders_at_any_moment_grouped_by_executor_and_department,
+            deadlines::report_of_a_year_without_calendar_data_says_so,
         );
         $crate::__scenario_tests!(
             $fresh;

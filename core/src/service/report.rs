@@ -1,6 +1,6 @@
 //! Building the quarterly report.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::Datelike;
 
@@ -32,6 +32,19 @@ impl Passport {
         let expected = self.expected_between(first, last).await?;
         let calendar = self.calendar().await?;
         let due_date = calendar.due_date(&REPORT_DUE, quarter, self.settings.deadline_policy);
+
+        // A due date of a year without calendar data may move once the year's table is
+        // loaded; the report says so rather than pass it off as final.
+        let rules_only_years: Vec<i32> = expected
+            .iter()
+            .map(|e| &e.due)
+            .chain([&due_date])
+            .filter(|due| due.rules_only)
+            .flat_map(|due| due.nominal.year()..=due.date.year())
+            .filter(|year| !calendar.has_data_for(*year))
+            .collect::<BTreeSet<i32>>()
+            .into_iter()
+            .collect();
 
         let departments: BTreeMap<Id, String> = self
             .scan::<Department>("")
@@ -137,6 +150,8 @@ impl Passport {
             quarter,
             due_date,
             generated_at: self.now(),
+            time_zone: self.settings.time_zone,
+            rules_only_years,
             totals,
             departments: department_lines,
             executors: executor_lines,
