@@ -120,11 +120,31 @@ impl Store {
 }
 
 impl Drop for Store {
+    /// Releases a store that was never closed, when Python collects the last object that
+    /// held it. Dropping sled flushes to disk and joins its flusher thread, and dropping the
+    /// PostgreSQL pool ends its connections: that may take a while, so it runs with the GIL
+    /// released, like a call of the store, and other Python threads run meanwhile.
     fn drop(&mut self) {
-        // The pool's connections may hand work to the runtime as they drop.
-        let context = runtime::existing().map(|runtime| runtime.enter());
-        self.open.get_mut().unwrap_or_else(|e| e.into_inner()).take();
-        drop(context);
+        let Some(open) = self.open.get_mut().unwrap_or_else(|e| e.into_inner()).take() else {
+            return;
+        };
+        let release = move || {
+            // The pool's connections may hand work to the runtime as they drop.
+            let _context = runtime::existing().map(|runtime| runtime.enter());
+            drop(open);
+        };
+        // Only Python objects hold a store, so it drops on a thread attached to Python,
+        // where attaching is a counter check. At interpreter shutdown attaching is refused
+        // and there is no other Python thread left to keep running.
+        let mut release = Some(release);
+        Python::try_attach(|py| {
+            if let Some(release) = release.take() {
+                py.detach(release);
+            }
+        });
+        if let Some(release) = release {
+            release();
+        }
     }
 }
 

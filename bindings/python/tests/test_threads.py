@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import gc
+import pathlib
 import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import List, Tuple
 
-from helpers import PASSWORD, City
+import pytest
+
+from citypassport import Passport
+
+from helpers import ORDER, PASSWORD, City
 
 # The GIL changes hands at least this often during the test, so that the margins below
 # stay well inside one login (an Argon2 hash, some tens of milliseconds).
@@ -53,12 +59,62 @@ def test_another_thread_keeps_running_while_a_call_works(sled_city: City) -> Non
     assert len(inside) > 10, (len(inside), calls)
 
 
-def test_calls_from_several_threads_share_a_session(sled_city: City) -> None:
-    sled_city.executor.save_draft("POP", "2025", 1)
+@pytest.mark.skipif(
+    sys.version_info < (3, 11),
+    reason="before 3.11 Python may switch threads before any instruction, which blurs the line",
+)
+def test_another_thread_keeps_running_while_an_unclosed_store_is_collected(
+    tmp_path: pathlib.Path,
+) -> None:
+    # A store nobody closed is released when Python collects it: sled flushes and joins
+    # its flusher thread. Times are too short and too noisy to tell here, so a watcher
+    # thread looks at where the main thread is each time it gets to run. The store is
+    # dropped by `del held[:]`, an instruction after which Python does not switch
+    # threads; so the watcher can see the main thread on that line only if the main
+    # thread let it run from inside the drop, which is what releasing the GIL is.
+    main = threading.get_ident()
+    here = sys._getframe()
+    drop_line = 0
+    seen = 0
+    stop = threading.Event()
+
+    def watch() -> None:
+        nonlocal seen
+        while not stop.is_set():
+            frame = sys._current_frames().get(main)
+            if frame is here and frame.f_lineno == drop_line:
+                seen += 1
+
+    previous_interval = sys.getswitchinterval()
+    sys.setswitchinterval(SWITCH_INTERVAL)
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        for number in range(40):
+            store = Passport.open_sled(tmp_path / f"store-{number}")
+            store.bootstrap_administrator("admin@city.example", "Администратор", ORDER)
+            # The list holds the only reference to the store.
+            held = [store]
+            del store
+            drop_line = here.f_lineno + 1
+            del held[:]
+            if seen >= 3:
+                break
+    finally:
+        stop.set()
+        watcher.join()
+        sys.setswitchinterval(previous_interval)
+        gc.collect()
+
+    assert seen >= 3, f"the watcher never ran while a store was dropped ({number + 1} drops)"
+
+
+def test_calls_from_several_threads_share_a_session(city: City) -> None:
+    city.executor.save_draft("POP", "2025", 1)
 
     def read() -> int:
-        rows = sled_city.viewer.period_passport_records("2025")
-        value = sled_city.viewer.value("POP", "2025")
+        rows = city.viewer.period_passport_records("2025")
+        value = city.viewer.value("POP", "2025")
         assert value is not None and value.value == 1
         return len(rows)
 
