@@ -8,6 +8,10 @@
 //! strings of the categorical columns. The package's `Session.values_frame` turns them
 //! into a DataFrame. No rule lives here: this only changes the shape of what the core
 //! returned.
+//!
+//! The values cross as float64 for speed. On request (`exact`) they also cross as a list
+//! of `decimal.Decimal` objects: one Python object per value, which costs what a list of
+//! records costs, so only callers who need exact numbers pay for it.
 
 use std::collections::HashMap;
 
@@ -15,6 +19,7 @@ use citypassport_core::{Entry, Period, Value, ValueStatus};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
 
 use crate::convert;
 use crate::runtime::run;
@@ -36,6 +41,8 @@ struct Columns {
     periods: Vec<String>,
     period_codes: HashMap<Period, i32>,
     value: Vec<f64>,
+    /// The exact values, kept only when asked for; `None` where not applicable.
+    exact: Option<Vec<Option<Decimal>>>,
     not_applicable: Vec<u8>,
     status: Vec<i8>,
     department: Vec<i32>,
@@ -66,15 +73,20 @@ impl Columns {
         });
         self.period.push(period);
 
-        match &value.entry {
+        let amount = match &value.entry {
             Entry::Amount { amount } => {
                 self.value.push(amount.to_f64().unwrap_or(f64::NAN));
                 self.not_applicable.push(0);
+                Some(*amount)
             }
             Entry::NotApplicable { .. } => {
                 self.value.push(f64::NAN);
                 self.not_applicable.push(1);
+                None
             }
+        };
+        if let Some(exact) = &mut self.exact {
+            exact.push(amount);
         }
         let status = STATUSES.iter().position(|s| *s == value.status).map_or(-1, |i| i as i8);
         self.status.push(status);
@@ -135,15 +147,17 @@ impl ValueColumns {
     /// applicable or not representable), uint8 `not_applicable`, int64 nanoseconds
     /// since the epoch in UTC for `updated_at` and `first_submitted_at` (NumPy's NaT for
     /// none), int32 `revisions`, the row count in `rows` and the last (indicator, period)
-    /// in `last`. Reads `page` values per call of the core.
+    /// in `last`; with `exact`, also `exact`, a list of `Decimal` (`None` where not
+    /// applicable). Reads `page` values per call of the core.
     #[staticmethod]
-    #[pyo3(signature = (session, after = None, limit = None, page = 10_000))]
+    #[pyo3(signature = (session, after = None, limit = None, page = 10_000, exact = false))]
     fn export<'py>(
         py: Python<'py>,
         session: &Session,
         after: Option<(String, Bound<'py, PyAny>)>,
         limit: Option<usize>,
         page: usize,
+        exact: bool,
     ) -> PyResult<Bound<'py, PyDict>> {
         let after = after
             .map(|(code, period)| Ok::<_, PyErr>((code, convert::period(py, &period)?)))
@@ -151,7 +165,7 @@ impl ValueColumns {
         let page = page.max(1);
         let (passport, token) = session.begin(py)?;
         let columns = run(py, async move {
-            let mut columns = Columns::default();
+            let mut columns = Columns { exact: exact.then(Vec::new), ..Columns::default() };
             let mut cursor = after;
             let mut rows = 0usize;
             loop {
@@ -190,6 +204,9 @@ impl ValueColumns {
         out.set_item("first_submitted_at", buffer(py, &columns.first_submitted_at))?;
         out.set_item("revisions", buffer(py, &columns.revisions))?;
         out.set_item("last", columns.last.map(|(code, period)| (code, period.to_string())))?;
+        if let Some(exact) = columns.exact {
+            out.set_item("exact", exact)?;
+        }
         Ok(out)
     }
 }

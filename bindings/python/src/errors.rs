@@ -6,12 +6,17 @@
 //! code expects for a malformed period or number; `create_exception!` takes one base
 //! only, so that class is made by calling `type` with both bases.
 //!
+//! Two classes stand for failures that happen in the package rather than in the core,
+//! made the same way so that the same `except` catches them too: `FileError` (also an
+//! `OSError`) for a file given to the package that cannot be read, and `MissingExtra`
+//! (also an `ImportError`) for a table asked for without pandas installed.
+//!
 //! The message is the core's, unchanged; the core keeps passwords, tokens and personal
 //! data out of it.
 
 use citypassport_core::Error as CoreError;
 use pyo3::create_exception;
-use pyo3::exceptions::{PyException, PyValueError};
+use pyo3::exceptions::{PyException, PyImportError, PyOSError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyTuple, PyType};
@@ -77,19 +82,55 @@ const INVALID_INPUT_DOC: &str = "An input was refused: a malformed period or num
     name, a bad e-mail, ...\n\nAlso a ValueError. The attribute `field` names the input and \
     `reason` says why.";
 
-static INVALID_INPUT: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+const FILE_ERROR_DOC: &str = "A file given to the package cannot be read: it is missing, a \
+    folder, or not permitted.\n\nAlso an OSError, with `errno`, `strerror` and `filename` \
+    set; the OSError that the read raised is its `__cause__`.";
 
-/// `InvalidInput`, made on first use as `type("InvalidInput", (Error, ValueError), ...)`.
-pub(crate) fn invalid_input_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
-    let class = INVALID_INPUT.get_or_try_init(py, || -> PyResult<Py<PyType>> {
-        let bases = PyTuple::new(py, [py.get_type::<Error>(), py.get_type::<PyValueError>()])?;
+const MISSING_EXTRA_DOC: &str = "A call needs an optional extra that is not installed: a \
+    DataFrame without pandas. The message says what to install and which `..._records()` \
+    call gives the same data without it.\n\nAlso an ImportError, with `name` set to the \
+    missing module.";
+
+static INVALID_INPUT: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static FILE_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static MISSING_EXTRA: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+
+/// A class of the package derived from `Error` and a built-in exception, made on first use
+/// as `type(name, (Error, builtin), {...})`.
+fn with_builtin_base<'py>(
+    py: Python<'py>,
+    cell: &'static PyOnceLock<Py<PyType>>,
+    name: &str,
+    builtin: Bound<'py, PyType>,
+    doc: &str,
+) -> PyResult<&'py Bound<'py, PyType>> {
+    let class = cell.get_or_try_init(py, || -> PyResult<Py<PyType>> {
+        let bases = PyTuple::new(py, [py.get_type::<Error>(), builtin])?;
         let namespace = PyDict::new(py);
         namespace.set_item("__module__", "citypassport")?;
-        namespace.set_item("__doc__", INVALID_INPUT_DOC)?;
-        let made = py.get_type::<PyType>().call1(("InvalidInput", bases, namespace))?;
+        namespace.set_item("__doc__", doc)?;
+        let made = py.get_type::<PyType>().call1((name, bases, namespace))?;
         Ok(made.cast_into::<PyType>()?.unbind())
     })?;
     Ok(class.bind(py))
+}
+
+/// `InvalidInput`: an `Error` and a `ValueError`.
+pub(crate) fn invalid_input_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
+    let builtin = py.get_type::<PyValueError>();
+    with_builtin_base(py, &INVALID_INPUT, "InvalidInput", builtin, INVALID_INPUT_DOC)
+}
+
+/// `FileError`: an `Error` and an `OSError`.
+fn file_error_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
+    let builtin = py.get_type::<PyOSError>();
+    with_builtin_base(py, &FILE_ERROR, "FileError", builtin, FILE_ERROR_DOC)
+}
+
+/// `MissingExtra`: an `Error` and an `ImportError`.
+fn missing_extra_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
+    let builtin = py.get_type::<PyImportError>();
+    with_builtin_base(py, &MISSING_EXTRA, "MissingExtra", builtin, MISSING_EXTRA_DOC)
 }
 
 /// Every class with the core's kind name it stands for, in the order of the core's enum.
@@ -115,7 +156,11 @@ pub(crate) fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     let base = py.get_type::<Error>();
     base.setattr("kind", "error")?;
     module.add("Error", base)?;
-    for (kind, class) in classes(py)? {
+    let package_own = [
+        ("file", file_error_type(py)?.clone()),
+        ("missing_extra", missing_extra_type(py)?.clone()),
+    ];
+    for (kind, class) in classes(py)?.into_iter().chain(package_own) {
         class.setattr("kind", kind)?;
         module.add(class.name()?, class)?;
     }

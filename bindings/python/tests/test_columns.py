@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 
 import pandas as pd
 
@@ -40,3 +41,22 @@ def test_values_frame_pages_like_the_export(city: City) -> None:
     rest = city.viewer.values_frame(after=("POP", "2025"))
     assert list(zip(rest.indicator, rest.period)) == [("RATE", "2025")]
     assert city.viewer.values_frame(after=("RATE", "2025")).empty
+
+
+def test_values_frame_gives_exact_decimals_on_request(city: City) -> None:
+    city.executor.enter_values(
+        [("POP", "2025", "333 931"), ("RATE", "2025", "0,1"), ("RATE", "2024", "8,33")]
+    )
+    city.executor.save_draft("SHARE", "2025", not_applicable="в городе нет детских садов")
+
+    exact = city.viewer.values_frame(exact=True)
+    assert exact["value"].dtype == object
+    assert list(exact["value"]) == [Decimal("333931"), Decimal("8.33"), Decimal("0.1"), None]
+    assert all(isinstance(v, Decimal) for v in exact["value"][:3])
+    assert list(exact["not_applicable"]) == [False, False, False, True]
+
+    floats = city.viewer.values_frame()
+    assert floats["value"].dtype == "float64" and floats["value"].iloc[2] == 0.1
+    assert exact.drop(columns="value").equals(floats.drop(columns="value"))
+    paged = city.viewer.values_frame(after=("POP", "2025"), limit=1, page=1, exact=True)
+    assert list(paged["value"]) == [Decimal("8.33")]

@@ -113,9 +113,13 @@ def test_records_twins_hold_the_same_data_as_plain_python(populated: City) -> No
 def test_without_pandas_the_frames_say_which_extra_to_install(
     populated: City, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The venv without pandas (test_without_pandas.py) checks this for real; here the
+    # import is made to fail after the package was imported.
     monkeypatch.setitem(sys.modules, "pandas", None)
-    with pytest.raises(ImportError, match=r"citypassport\[pandas\]"):
+    with pytest.raises(citypassport.MissingExtra, match=r"citypassport\[pandas\]") as missing:
         populated.viewer.period_passport("2025")
+    assert isinstance(missing.value, ImportError) and isinstance(missing.value, citypassport.Error)
+    assert missing.value.name == "pandas"
     with pytest.raises(ImportError, match="_records"):
         populated.viewer.catalog()
     assert len(populated.viewer.period_passport_records("2025")) == 3

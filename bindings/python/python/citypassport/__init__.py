@@ -9,9 +9,12 @@ Open a store, log in, and read or enter values; tables come as pandas DataFrames
             frame = session.period_passport("2025")
 
 Every rule lives in the Rust core that this package wraps; the package translates
-types and errors and adds none. Every error about data or the store is a subclass of
-:class:`Error`; calling a function with arguments of the wrong Python type raises
-``TypeError`` as usual.
+types and errors and adds none. Every error the package raises is a subclass of
+:class:`Error`: the core's, one class per kind, and the package's own, a malformed
+argument (:class:`InvalidInput`), a file it cannot read (:class:`FileError`, also an
+``OSError``) and a table asked for without pandas (:class:`MissingExtra`, also an
+``ImportError``). Only a plain argument of the wrong Python type (a number where a
+text is due) raises ``TypeError``, as with any Python function.
 """
 
 from __future__ import annotations
@@ -21,10 +24,12 @@ from ._native import (
     AlreadyExists,
     Conflict,
     Error,
+    FileError,
     Implausible,
     InvalidInput,
     LockedOut,
     LoginFailed,
+    MissingExtra,
     NotFound,
     PermissionDenied,
     SetupToken,
@@ -82,6 +87,7 @@ __all__ = [
     "Event",
     "EntryReport",
     "Error",
+    "FileError",
     "Implausible",
     "Indicator",
     "IndicatorVersion",
@@ -89,6 +95,7 @@ __all__ = [
     "LONG_COLUMNS",
     "LockedOut",
     "LoginFailed",
+    "MissingExtra",
     "NewAccount",
     "NotFound",
     "Passport",

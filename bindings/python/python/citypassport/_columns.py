@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple, Union
 
 from . import _native
+from ._errors import pair
 from ._tables import require_pandas
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -37,13 +38,21 @@ def values_frame(
     after: Optional[Tuple[str, Union[str, int]]],
     limit: Optional[int],
     page: int,
+    exact: bool = False,
 ) -> "pandas.DataFrame":
-    """Exports values through ``_native.ValueColumns`` and builds the DataFrame."""
-    pd = require_pandas()
+    """Exports values through ``_native.ValueColumns`` and builds the DataFrame; with
+    ``exact``, the ``value`` column holds the Decimal objects instead of float64."""
+    pd = require_pandas("call `export_values()` for the values as records, page by page")
     import numpy as np
 
-    cursor = None if after is None else (after[0], str(after[1]))
-    columns: Dict[str, Any] = _native.ValueColumns.export(native_session, cursor, limit, page)
+    if after is None:
+        cursor = None
+    else:
+        code, period = pair(after, "after", "an (indicator, period) pair")
+        cursor = (code, str(period))
+    columns: Dict[str, Any] = _native.ValueColumns.export(
+        native_session, cursor, limit, page, exact
+    )
 
     def categorical(codes: str, categories: str, dtype: str) -> Any:
         return pd.Categorical.from_codes(
@@ -58,7 +67,11 @@ def values_frame(
         {
             "indicator": categorical("indicator", "indicators", "<i4"),
             "period": categorical("period", "periods", "<i4"),
-            "value": np.frombuffer(columns["value"], dtype="<f8"),
+            "value": (
+                pd.Series(columns["exact"], dtype=object)
+                if exact
+                else np.frombuffer(columns["value"], dtype="<f8")
+            ),
             "not_applicable": np.frombuffer(columns["not_applicable"], dtype="u1").view(bool),
             "status": categorical("status", "statuses", "i1"),
             "department": categorical("department", "departments", "<i4"),

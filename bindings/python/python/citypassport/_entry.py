@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple
 
+from ._errors import invalid
 from ._tables import ENTRY_REPORT_COLUMNS, require_pandas
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers only
@@ -69,7 +70,7 @@ class EntryReport:
 
     def to_frame(self) -> pandas.DataFrame:
         """The report as a DataFrame, one row per input row."""
-        pd = require_pandas()
+        pd = require_pandas("read the report's `rows`, a list of dicts")
         return pd.DataFrame.from_records(self.rows, columns=ENTRY_REPORT_COLUMNS)
 
     def __len__(self) -> int:
@@ -107,9 +108,15 @@ def _rows(rows: Any) -> Iterator[Tuple[Any, Mapping[str, Any]]]:
         yield from zip(rows.index, rows.to_dict("records"))
         return
     names = ("indicator", "period", "value", "not_applicable")
+    shape = "a DataFrame, or an iterable of dicts or (indicator, period, value) tuples"
+    if isinstance(rows, (str, bytes, Mapping)) or not hasattr(rows, "__iter__"):
+        raise invalid("rows", f"give {shape}, not a {type(rows).__name__}")
     for position, row in enumerate(rows):
         if isinstance(row, Mapping):
             yield position, row
+        elif isinstance(row, (str, bytes)) or not hasattr(row, "__iter__"):
+            reason = f"give a dict or a tuple for row {position}, not a {type(row).__name__}"
+            raise invalid("rows", reason)
         else:
             yield position, dict(zip(names, row))
 

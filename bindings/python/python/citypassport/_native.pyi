@@ -30,6 +30,12 @@ class InvalidInput(Error, ValueError):
     field: str
     reason: str
 
+class FileError(Error, OSError):
+    """A file given to the package cannot be read; also an OSError."""
+
+class MissingExtra(Error, ImportError):
+    """An optional extra (pandas) that a call needs is not installed; also an ImportError."""
+
 class Implausible(Error):
     """A hard plausibility rule of the indicator refused the value."""
 
@@ -254,4 +260,5 @@ class ValueColumns:
         after: Optional[Tuple[str, _Period]] = None,
         limit: Optional[int] = None,
         page: int = 10000,
+        exact: bool = False,
     ) -> Dict[str, Any]: ...

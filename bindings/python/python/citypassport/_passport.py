@@ -28,6 +28,7 @@ from typing import (
 
 from . import _native
 from ._entry import EntryReport, enter_values
+from ._errors import invalid, pair, unreadable
 from ._records import (
     Account,
     AppointmentOrder,
@@ -121,10 +122,7 @@ def _settings(
     """The city's settings as the native module takes them."""
     holidays = None
     if regional_holidays is not None:
-        holidays = [
-            (h.month, h.day, h.name, h.first_year) if isinstance(h, RegionalHoliday) else tuple(h)
-            for h in regional_holidays
-        ]
+        holidays = [_holiday(h) for h in regional_holidays]
     return {
         "time_zone": time_zone,
         "paid_nonworking_moves_deadlines": paid_nonworking_moves_deadlines,
@@ -132,21 +130,38 @@ def _settings(
     }
 
 
-def _read(source: Source) -> bytes:
-    """The bytes of a file given by path or as a file object."""
-    if hasattr(source, "read"):
-        content = source.read()  # type: ignore[union-attr]
-    else:
-        with open(os.fspath(source), "rb") as file:  # type: ignore[arg-type]
-            content = file.read()
+def _holiday(holiday: HolidayLike) -> Tuple[Any, ...]:
+    """A regional holiday as the native module takes it: ``(month, day, name, first_year)``."""
+    if isinstance(holiday, RegionalHoliday):
+        return holiday.month, holiday.day, holiday.name, holiday.first_year
+    shape = "a RegionalHoliday or a (month, day, name, first_year) tuple"
+    if isinstance(holiday, (str, bytes)) or not hasattr(holiday, "__iter__"):
+        raise invalid("regional holidays", f"give {shape}, not a {type(holiday).__name__}")
+    parts = tuple(holiday)
+    if len(parts) != 4:
+        raise invalid("regional holidays", f"give {shape}, not {len(parts)} items")
+    return parts
+
+
+def _read(source: Source, what: str) -> bytes:
+    """The bytes of a file given by path or as a file object; ``what`` names the file in
+    the :class:`FileError` raised when it cannot be read."""
+    try:
+        if hasattr(source, "read"):
+            content = source.read()  # type: ignore[union-attr]
+        else:
+            with open(os.fspath(source), "rb") as file:  # type: ignore[arg-type]
+                content = file.read()
+    except OSError as error:
+        raise unreadable(what, error) from error
     return content.encode("utf-8") if isinstance(content, str) else bytes(content)
 
 
 def _order(order: OrderLike) -> Tuple[str, Union[date, str]]:
+    """An appointment order as ``(number, date)``; anything else is :class:`InvalidInput`."""
     if isinstance(order, AppointmentOrder):
         return order.number, order.date
-    number, day = order
-    return number, day
+    return pair(order, "order", "an AppointmentOrder or a (number, date) pair")
 
 
 class Passport:
@@ -660,9 +675,12 @@ class Session:
         InvalidInput
             A row is malformed (every bad row is named by line), or a department named
             in the file does not exist.
+        FileError
+            The file cannot be read (also an OSError).
         """
         sections = {s: _id(d) for s, d in (departments_by_section or {}).items()}
-        return build(CatalogLoad, self._native.load_catalog_csv(_read(source), sections))
+        content = _read(source, "the catalog file")
+        return build(CatalogLoad, self._native.load_catalog_csv(content, sections))
 
     def assign_executor(
         self, executor: AccountLike, indicator: str, order: OrderLike
@@ -799,7 +817,8 @@ class Session:
         Pass the last value's ``(indicator, period)`` as ``after`` for the next page; an
         empty page is the end. Each page is recorded in the audit log as an export.
         """
-        return build_all(Value, self._native.export_values(after, limit))
+        cursor = None if after is None else pair(after, "after", "an (indicator, period) pair")
+        return build_all(Value, self._native.export_values(cursor, limit))
 
     def values_frame(
         self,
@@ -807,6 +826,7 @@ class Session:
         limit: Optional[int] = None,
         *,
         page: int = 10000,
+        exact: bool = False,
     ) -> pandas.DataFrame:
         """Every stored value as a DataFrame, in (indicator, period) order, built from
         column buffers: the fast way to take many values into pandas.
@@ -820,14 +840,18 @@ class Session:
         page : int, default 10000
             Values read from the store per call; each call is recorded in the audit log
             as an export.
+        exact : bool, default False
+            ``value`` as exact Decimal objects (``None`` where not applicable) instead of
+            float64. The other columns stay as fast; the Decimal column costs about what
+            a list of records would, a Python object per value.
 
         Returns
         -------
         pandas.DataFrame
             One row per value with the columns ``indicator``, ``period``, ``status`` and
-            ``department`` (categorical), ``value`` (float64, NaN where not applicable),
-            ``not_applicable`` (bool), ``updated_at`` and ``first_submitted_at`` (UTC),
-            and ``revisions``. Use :meth:`export_values` for exact decimals.
+            ``department`` (categorical), ``value`` (float64, NaN where not applicable;
+            Decimal with ``exact``), ``not_applicable`` (bool), ``updated_at`` and
+            ``first_submitted_at`` (UTC), and ``revisions``.
 
         Raises
         ------
@@ -836,7 +860,7 @@ class Session:
         """
         from ._columns import values_frame
 
-        return values_frame(self._native, after, limit, page)
+        return values_frame(self._native, after, limit, page, exact)
 
     def values_with_status(self, status: str) -> List[Value]:
         """Every value in a status: ``draft``, ``submitted``, ``accepted`` or
@@ -963,13 +987,57 @@ class Session:
 
     def load_calendar_csv(self, source: Source) -> CalendarYears:
         """Loads published calendar years from a CSV like ``data/ru-calendar-2027.csv``;
-        each year replaces what was in force for it (administrators)."""
-        return build(CalendarYears, self._native.load_calendar_csv(_read(source)))
+        each year replaces what was in force for it (administrators).
+
+        Parameters
+        ----------
+        source : path or file object
+            A path, or a text or binary file object.
+
+        Returns
+        -------
+        CalendarYears
+            The years loaded and how many days were stored.
+
+        Raises
+        ------
+        InvalidInput
+            A row is malformed.
+        FileError
+            The file cannot be read (also an OSError).
+        """
+        content = _read(source, "the calendar file")
+        return build(CalendarYears, self._native.load_calendar_csv(content))
 
     def load_calendar_xml(self, source: Source) -> CalendarYears:
         """Loads a year from the XML production calendar that public calendar services
-        publish (administrators)."""
-        return build(CalendarYears, self._native.load_calendar_xml(_read(source).decode("utf-8")))
+        publish (administrators); the year replaces what was in force for it.
+
+        Parameters
+        ----------
+        source : path or file object
+            A path, or a text or binary file object, of UTF-8 XML such as
+            ``<calendar year="2027"><days><day d="01.01" t="1"/>...</days></calendar>``.
+
+        Returns
+        -------
+        CalendarYears
+            The year loaded and how many days were stored.
+
+        Raises
+        ------
+        InvalidInput
+            The XML is malformed or not UTF-8.
+        FileError
+            The file cannot be read (also an OSError).
+        """
+        content = _read(source, "the calendar file")
+        try:
+            text = content.decode("utf-8")
+        except UnicodeDecodeError as error:
+            reason = f"is not UTF-8 text (byte {error.start})"
+            raise invalid("calendar xml", reason) from None
+        return build(CalendarYears, self._native.load_calendar_xml(text))
 
     def add_regional_holiday(
         self, month: int, day: int, name: str, *, first_year: Optional[int] = None
@@ -1039,7 +1107,7 @@ class Session:
         expected_date : datetime.date
             When the executor expects to submit them.
         """
-        pairs = [(code, period) for code, period in values]
+        pairs = [pair(v, "values", "(indicator, period) pairs") for v in values]
         return build(DelayNotice, self._native.file_delay_notice(pairs, reason, expected_date))
 
     def grant_delay_notice(

@@ -1,7 +1,8 @@
 """Tables as pandas DataFrames, built from the records the native module returns.
 
 pandas is an optional extra: nothing here imports it until a frame is asked for, and
-then a missing pandas raises an :class:`ImportError` that names the extra.
+then a missing pandas raises :class:`citypassport.MissingExtra` (also an ImportError),
+which names the extra.
 
 The column lists below are the tables' contract; a column the core adds later (the
 timeliness of issue 3, say) is one more name in a list and, if it is not text, one more
@@ -12,6 +13,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Mapping, Sequence
+
+from ._errors import missing_extra
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers only
     import pandas
@@ -142,16 +145,17 @@ _COUNTS = ("times_returned", "revisions", "due_day", "due_months_after", "due_da
 _LISTS = ("flags", "executors", "notices")
 
 
-def require_pandas() -> Any:
-    """The pandas module, or an ImportError that says how to install it."""
+#: What to use instead of a DataFrame, for most tables.
+RECORDS_HINT = "call the method's `..._records()` twin for a list of dicts"
+
+
+def require_pandas(hint: str = RECORDS_HINT) -> Any:
+    """The pandas module, or a :class:`MissingExtra` that says how to install it and, in
+    ``hint``, what gives the same data without it."""
     try:
         import pandas
     except ImportError as missing:
-        raise ImportError(
-            "citypassport returns tables as pandas DataFrames, and pandas is not installed: "
-            "install the extra with `pip install 'citypassport[pandas]'`, or call the "
-            "method's `..._records()` twin for a list of dicts"
-        ) from missing
+        raise missing_extra("pandas", "pandas", hint) from missing
     return pandas
 
 
@@ -255,7 +259,7 @@ def to_wide(frame: pandas.DataFrame, values: str = "value") -> pandas.DataFrame:
     --------
     >>> wide = citypassport.to_wide(session.indicator_series("MR-1.1", "2016", "2025"))
     """
-    require_pandas()
+    require_pandas("build the wide form with the `series_table_records()` of a session")
     periods = list(dict.fromkeys(frame.sort_values("period_start")["period"]))
     codes = list(dict.fromkeys(frame["indicator"]))
     wide = frame.pivot(index="indicator", columns="period", values=values)
