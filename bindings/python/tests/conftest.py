@@ -28,11 +28,17 @@ def pytest_configure(config: pytest.Config) -> None:
         )
 
 
-@pytest.fixture(params=["sled", "postgres"])
+BACKENDS = ["sled", "postgres"]
+
+
+def open_backend(backend: str, folder: pathlib.Path) -> Passport:
+    return open_sled(folder) if backend == "sled" else open_postgres()
+
+
+@pytest.fixture(params=BACKENDS)
 def passport(request: pytest.FixtureRequest, tmp_path: pathlib.Path) -> Iterator[Passport]:
     """An empty store on each backend."""
-    store = open_sled(tmp_path) if request.param == "sled" else open_postgres()
-    with store:
+    with open_backend(request.param, tmp_path) as store:
         yield store
 
 
@@ -55,11 +61,13 @@ def sled_city(sled_passport: Passport) -> City:
     return build_city(sled_passport)
 
 
-@pytest.fixture(scope="module")
-def populated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[City]:
-    """A sled city with ten accepted years of POP, two of RATE and one not-applicable
-    SHARE, shared by the read-only table tests of a module."""
-    with Passport.open_sled(tmp_path_factory.mktemp("populated") / "store") as store:
+@pytest.fixture(scope="module", params=BACKENDS)
+def populated(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[City]:
+    """A city on each backend with ten accepted years of POP, two of RATE and one
+    not-applicable SHARE, shared by the read-only tests of a module."""
+    with open_backend(request.param, tmp_path_factory.mktemp("populated")) as store:
         town = build_city(store)
         for year in range(2016, 2026):
             town.executor.save_draft("POP", str(year), 330_000 + 1_000 * (year - 2016))

@@ -4,6 +4,7 @@ as they cross into Python. The rules themselves are tested in Rust."""
 from __future__ import annotations
 
 import datetime
+import io
 
 import pandas as pd
 import pytest
@@ -14,10 +15,10 @@ from helpers import REPO, City, build_city
 
 
 @pytest.fixture
-def monthly(sled_city: City) -> City:
+def monthly(city: City) -> City:
     """The city with a monthly indicator expected from January 2025: April 2025 is
     submitted (late), May 2025 is missing."""
-    sled_city.chief.define_indicator(
+    city.chief.define_indicator(
         "VISITS",
         "Число посещений",
         "Обращения",
@@ -25,13 +26,13 @@ def monthly(sled_city: City) -> City:
         "integer",
         "monthly",
         okei="642",
-        department=sled_city.department,
+        department=city.department,
         first_period="2025-M01",
     )
-    sled_city.head.assign_executor(sled_city.ids["executor"], "VISITS", ("8-р", "2020-01-13"))
-    sled_city.executor.save_draft("VISITS", "2025-M04", 120)
-    sled_city.executor.submit("VISITS", "2025-M04")
-    return sled_city
+    city.head.assign_executor(city.ids["executor"], "VISITS", ("8-р", "2020-01-13"))
+    city.executor.save_draft("VISITS", "2025-M04", 120)
+    city.executor.submit("VISITS", "2025-M04")
+    return city
 
 
 def test_a_due_date_on_a_weekend_moves_to_a_working_day(monthly: City) -> None:
@@ -155,3 +156,71 @@ def test_the_city_settings_bring_the_regional_holiday() -> None:
         ]
     with pytest.raises(citypassport.InvalidInput, match="time zone"):
         citypassport.Passport.in_memory(time_zone="Mars/Olympus")
+
+
+def test_a_due_date_set_years_after_the_period_still_shows_in_the_tables(monthly: City) -> None:
+    # Far outside the window of due dates that rules give, so the tables find the value
+    # only by asking the core for the due date actually in force.
+    monthly.chief.set_due_date("VISITS", "2025-M06", "2031-03-03", "данные переписи")
+    due = monthly.viewer.due_date("VISITS", "2025-M06").due_date
+    assert due >= datetime.date(2031, 3, 3)
+
+    series = monthly.viewer.indicator_series_records("VISITS", "2025-M05", "2025-M07")
+    by_period = {row["period"]: row for row in series}
+    assert by_period["2025-M06"]["due_date"] == due
+    assert by_period["2025-M06"]["timeliness"] == "not_yet_due"
+    assert by_period["2025-M05"]["timeliness"] == by_period["2025-M07"]["timeliness"] == "missing"
+
+    passport = monthly.viewer.period_passport("2025-M06").set_index("indicator")
+    assert passport.loc["VISITS", "timeliness"] == "not_yet_due"
+    assert passport.loc["VISITS", "due_date"] == pd.Timestamp(due)
+
+
+def test_a_due_date_set_before_the_period_shows_in_the_tables(monthly: City) -> None:
+    monthly.chief.set_due_date("VISITS", "2025-M07", "2022-02-01", "отчет за прошлые годы")
+    row = monthly.viewer.period_passport_records("2025-M07")
+    visits = [r for r in row if r["indicator"] == "VISITS"]
+    assert [(r["due_date"], r["timeliness"]) for r in visits] == [
+        (datetime.date(2022, 2, 1), "missing")
+    ]
+    assert visits[0]["days_late"] > 3 * 365
+
+
+def test_a_calendar_year_loads_from_the_xml_production_calendar(monthly: City) -> None:
+    xml = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<calendar year="2027" lang="ru">\n'
+        '  <holidays><holiday id="1" title="Новогодние каникулы"/></holidays>\n'
+        "  <days>\n"
+        '    <day d="01.01" t="1" h="1"/>\n'
+        '    <day d="12.31" t="1"/>\n'
+        "  </days>\n"
+        "</calendar>\n"
+    )
+    loaded = monthly.admin.load_calendar_xml(io.StringIO(xml))
+    assert loaded.years == (2027,) and loaded.days == 1
+    calendar = monthly.viewer.working_calendar()
+    assert 2027 in calendar.years_with_data
+    day = [d for d in calendar.days if d.date == datetime.date(2027, 12, 31)]
+    assert [(d.kind, d.note) for d in day] == [("day_off", "day off")]
+
+    with pytest.raises(citypassport.InvalidInput) as refused:
+        monthly.admin.load_calendar_xml(io.BytesIO(b"<calendar year='2027'><days>"))
+    assert refused.value.field == "calendar xml"
+    with pytest.raises(citypassport.PermissionDenied):
+        monthly.viewer.load_calendar_xml(io.StringIO(xml))
+
+
+def test_the_assignments_of_an_executor_end_with_the_account(monthly: City) -> None:
+    executor = monthly.ids["executor"]
+    assignments = monthly.head.assignments_of_account(executor)
+    assert sorted(a.indicator for a in assignments) == ["CALLS", "POP", "RATE", "SHARE", "VISITS"]
+    visits = [a for a in assignments if a.indicator == "VISITS"][0]
+    assert (visits.account, visits.order_number) == (executor, "8-р")
+    assert visits.order_date == datetime.date(2020, 1, 13)
+    assert visits.assigned_by == monthly.ids["head"] and visits.ended_at is None
+    assert monthly.viewer.assignments_of_account(monthly.ids["viewer"]) == []
+
+    monthly.admin.deactivate_account(executor, "уволен")
+    ended = monthly.head.assignments_of_account(executor)
+    assert len(ended) == 5 and all(a.ended_at is not None for a in ended)

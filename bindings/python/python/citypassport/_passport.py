@@ -88,10 +88,13 @@ CorrectionLike = Union[str, Correction]
 Source = Union[str, "os.PathLike[str]", IO[str], IO[bytes]]
 
 # The join of a table with the timeliness of its values asks the core for the values due
-# from a year before the first period starts to three years after the last one ends.
-# Rules put due dates at most 25 months after a period; only a due date set by hand
-# further out than that leaves its row's timeliness empty. The core knows periods of
-# 1990-2100 and looks two years back from the first date, hence the clamps.
+# from a year before the first period starts to three years after the last one ends,
+# which holds every due date a rule gives (at most 25 months after a period). A row the
+# answer leaves out is either not expected (a period before the indicator's first) or
+# due on a date set by hand outside that window: its due date, asked of the core, tells
+# which, and the values due on such dates are asked for in turn. The core knows periods
+# of 1990-2100 and looks two years back from the first date, hence the clamps; a date
+# set outside them cannot be asked about, and its row's timeliness stays empty.
 _DUE_BEFORE = timedelta(days=366)
 _DUE_AFTER = timedelta(days=3 * 366)
 _EARLIEST_DUE = date(1993, 1, 1)
@@ -934,6 +937,18 @@ class Session:
         first = max(min(r["period_start"] for r in rows) - _DUE_BEFORE, _EARLIEST_DUE)
         last = min(max(r["period_end"] for r in rows) + _DUE_AFTER, _LATEST_DUE)
         expected = {(e["indicator"], e["period"]): e for e in self._native.timeliness(first, last)}
+
+        elsewhere = set()
+        for row in rows:
+            if (row["indicator"], row["period"]) in expected:
+                continue
+            due = self._native.due_date(row["indicator"], row["period"])["due_date"]
+            if not first <= due <= last and _EARLIEST_DUE <= due <= _LATEST_DUE:
+                elsewhere.add(due)
+        for day in sorted(elsewhere):
+            for e in self._native.timeliness(day, day):
+                expected[(e["indicator"], e["period"])] = e
+
         joined = []
         for row in rows:
             found = expected.get((row["indicator"], row["period"]))
