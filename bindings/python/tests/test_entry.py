@@ -12,7 +12,7 @@ import citypassport
 from helpers import City
 
 
-def test_bulk_entry_stores_good_rows_and_reports_refused_ones(sled_city: City) -> None:
+def test_bulk_entry_stores_good_rows_and_reports_refused_ones(city: City) -> None:
     rows = pd.DataFrame(
         {
             "indicator": ["POP", "RATE", "RATE", "NOPE", "SHARE", "SHARE", "POP", "CALLS"],
@@ -23,7 +23,7 @@ def test_bulk_entry_stores_good_rows_and_reports_refused_ones(sled_city: City) -
         index=[f"line {n}" for n in range(2, 10)],
     )
 
-    report = sled_city.executor.enter_values(rows)
+    report = city.executor.enter_values(rows)
 
     assert len(report) == 8
     assert (report.accepted, report.stored) == (3, 3)
@@ -38,10 +38,10 @@ def test_bulk_entry_stores_good_rows_and_reports_refused_ones(sled_city: City) -
     assert by_row["line 8"]["field"] == "period"
     assert by_row["line 9"]["field"] == "value" and "float" in by_row["line 9"]["reason"]
 
-    assert sled_city.viewer.value("POP", "2025").value == Decimal("333931")
-    assert sled_city.viewer.value("RATE", "2025").value == Decimal("12.5")
-    assert sled_city.viewer.value("SHARE", "2025").not_applicable == "нет садов"
-    assert sled_city.viewer.value("RATE", "2024") is None
+    assert city.viewer.value("POP", "2025").value == Decimal("333931")
+    assert city.viewer.value("RATE", "2025").value == Decimal("12.5")
+    assert city.viewer.value("SHARE", "2025").not_applicable == "нет садов"
+    assert city.viewer.value("RATE", "2024") is None
 
     frame = report.to_frame()
     assert list(frame["row"]) == list(rows.index)
@@ -58,48 +58,48 @@ def test_bulk_entry_stores_good_rows_and_reports_refused_ones(sled_city: City) -
     assert (~frame["accepted"]).sum() == 5
 
 
-def test_bulk_entry_submits_when_asked(sled_city: City) -> None:
-    report = sled_city.executor.enter_values(
+def test_bulk_entry_submits_when_asked(city: City) -> None:
+    report = city.executor.enter_values(
         [{"indicator": "POP", "period": "2025", "value": 1}, ("RATE", "2025", Decimal("8.1"))],
         submit=True,
     )
     assert report.ok and report.stored == 2
     assert [row["status"] for row in report] == ["submitted", "submitted"]
-    assert len(sled_city.controller.values_to_review()) == 2
-    assert [v.indicator for v in sled_city.viewer.values_with_status("submitted")] == [
+    assert len(city.controller.values_to_review()) == 2
+    assert [v.indicator for v in city.viewer.values_with_status("submitted")] == [
         "POP",
         "RATE",
     ]
 
-    again = sled_city.executor.enter_values([("POP", "2025", 2)], submit=True)
+    again = city.executor.enter_values([("POP", "2025", 2)], submit=True)
     assert "submitted" in again.refused[0]["reason"]
 
 
-def test_a_dry_run_checks_and_stores_nothing(sled_city: City) -> None:
-    report = sled_city.executor.enter_values(
+def test_a_dry_run_checks_and_stores_nothing(city: City) -> None:
+    report = city.executor.enter_values(
         [("POP", "2025", "1"), ("POP", "2025", "2"), ("RATE", "2025", "x")], dry_run=True
     )
     assert report.dry_run and report.accepted == 1 and report.stored == 0
     assert [r["field"] for r in report.refused] == ["indicator", "value"]
     assert repr(report) == "EntryReport(3 rows: 1 would be stored, 2 refused)"
-    assert sled_city.viewer.value("POP", "2025") is None
+    assert city.viewer.value("POP", "2025") is None
 
 
-def test_an_empty_value_or_indicator_is_refused_by_the_core(sled_city: City) -> None:
-    report = sled_city.executor.enter_values([("POP", "2025", None), (None, "2025", 1)])
+def test_an_empty_value_or_indicator_is_refused_by_the_core(city: City) -> None:
+    report = city.executor.enter_values([("POP", "2025", None), (None, "2025", 1)])
     assert [row["field"] for row in report] == ["value", "indicator"]
     assert "empty" in report.rows[0]["reason"]
 
 
-def test_bulk_entry_needs_a_live_session(sled_city: City) -> None:
-    sled_city.executor.logout()
+def test_bulk_entry_needs_a_live_session(city: City) -> None:
+    city.executor.logout()
     with pytest.raises(citypassport.Unauthenticated):
-        sled_city.executor.enter_values([("POP", "2025", 1)])
+        city.executor.enter_values([("POP", "2025", 1)])
 
 
-def test_values_are_exported_page_by_page(sled_city: City) -> None:
-    sled_city.executor.enter_values([("POP", "2024", 1), ("POP", "2025", 2), ("RATE", "2025", 3)])
-    first = sled_city.viewer.export_values(limit=2)
+def test_values_are_exported_page_by_page(city: City) -> None:
+    city.executor.enter_values([("POP", "2024", 1), ("POP", "2025", 2), ("RATE", "2025", 3)])
+    first = city.viewer.export_values(limit=2)
     assert [(v.indicator, v.period) for v in first] == [("POP", "2024"), ("POP", "2025")]
-    rest = sled_city.viewer.export_values(after=(first[-1].indicator, first[-1].period))
+    rest = city.viewer.export_values(after=(first[-1].indicator, first[-1].period))
     assert [(v.indicator, v.period) for v in rest] == [("RATE", "2025")]
