@@ -3,10 +3,12 @@
 //! The administrator's command-line tool of the electronic city passport, the
 //! `citypassport` program, and the data exchange it is built on, usable on its own:
 //!
-//! - [`exchange::catalog`]: the catalog in and out as CSV, JSON and Excel;
+//! - [`exchange::catalog`]: the catalog with its history (changes and retirements) in
+//!   and out as CSV, JSON and Excel, loaded row by row with every refused row reported;
 //! - [`exchange::values`]: values in and out as CSV, JSON and Excel, with every refused
 //!   row reported by its row and column, and exports read page by page;
-//! - [`exchange::sdmx`]: values as SDMX-CSV for statistical tools;
+//! - [`exchange::sdmx`]: values as SDMX-CSV for statistical tools, each with the unit
+//!   of the definition in force for its period;
 //! - [`store`]: opening a sled or PostgreSQL store from one string.
 //!
 //! The program's own guide is its `--help` and the crate's `README.md`, which walks

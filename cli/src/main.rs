@@ -5,11 +5,22 @@ mod app;
 
 use std::process::ExitCode;
 
+use app::args::Cli;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    // Clap prints help and version itself, and exits with 2 on a wrong command line.
-    let cli = app::args::Cli::parse();
+    // Clap prints the version and the help itself, and exits with 2 on a wrong command
+    // line; only the tool's long help is printed here, to keep its example unwrapped.
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) if Cli::is_long_help(&error) => {
+            return match app::print_help(&Cli::long_help()) {
+                Ok(()) => ExitCode::from(app::EXIT_OK),
+                Err(failure) => failure.report(),
+            };
+        }
+        Err(error) => error.exit(),
+    };
 
     // One command at a time needs no more than one thread; sqlx and sled are content
     // with it.
@@ -20,7 +31,7 @@ fn main() -> ExitCode {
             return ExitCode::from(app::EXIT_FAILED);
         }
     };
-    match runtime.block_on(app::run(cli)) {
+    match runtime.block_on(app::run(&cli.global, &cli.command)) {
         Ok(()) => ExitCode::from(app::EXIT_OK),
         Err(failure) => failure.report(),
     }

@@ -5,64 +5,86 @@ use std::path::PathBuf;
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 use citypassport_core::{DepartmentKind, Period, Role, ValueStatus};
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::error::ErrorKind;
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 const ABOUT: &str = "The administrator's tool of the electronic city passport.";
 
 const LONG_ABOUT: &str = "\
-The administrator's tool of the electronic city passport: create a store, load the
-catalog of indicators and the working-day calendar, manage departments, accounts and
-executors' assignments, import and export values (CSV, JSON, Excel, SDMX-CSV), and print
+The administrator's tool of the electronic city passport: create a store, load the \
+catalog of indicators and the working-day calendar, manage departments, accounts and \
+executors' assignments, import and export values (CSV, JSON, Excel, SDMX-CSV), and print \
 a period's passport and the quarterly report.
 
 Every command works on one store, named with --store or CITYPASSPORT_STORE:
-  sled:PATH                     a folder on this computer (created on first use)
-  postgres://USER@HOST/DATABASE a PostgreSQL database (tables in --schema, if given)
+  sled:PATH                      a folder on this computer (created on first use)
+  postgres://USER@HOST/DATABASE  a PostgreSQL database (tables in --schema, if given)
 
-Commands that read or change the passport log in first: --email (or CITYPASSPORT_EMAIL)
-names the account, and the password comes from the CITYPASSPORT_PASSWORD variable, else
-from standard input with --password-stdin, else from a prompt that does not echo. It is
-never taken as an argument and never printed. Each command logs out when it is done.
-Who may do what follows the roles: the administrator manages accounts, departments,
-assignments and the calendar; the chief of staff loads the catalog; executors import
-values; viewers, controllers and the chief of staff read values and reports.";
+Commands that read or change the passport log in first: --email (or CITYPASSPORT_EMAIL) \
+names the account, and the password comes from standard input with --password-stdin, \
+else from the CITYPASSPORT_PASSWORD variable, else from a prompt that does not echo. It \
+is never taken as an argument and never printed. Each command logs out when it is done.
 
+Who may do what follows the roles: the administrator manages accounts, departments, \
+assignments and the calendar; the chief of staff loads the catalog; executors import \
+values; viewers, controllers and the chief of staff read values and reports.
+
+Listings print a table, or JSON or CSV with --format. Results go to standard output, \
+messages and progress bars to standard error (bars only when it is a terminal).";
+
+/// The first line of the example session in `--help`; the example runs from the line
+/// after it to the first blank line. The tests find it by this line.
+pub const EXAMPLE_HEADING: &str = "Example: from an empty folder to a quarterly report";
+
+/// The example session, printed after `--help` as it is: clap would wrap its lines to
+/// the terminal's width and break the commands.
 const EXAMPLE_SESSION: &str = "\
-From an empty folder to a quarterly report (cli/README.md shows the output):
+# Paste this block into bash in an empty folder, as it is. So that it runs without
+# stopping, every account of the trial gets the password in CITYPASSPORT_PASSWORD,
+# and each setup token goes from the command that prints it to set-password. In real
+# use run one command at a time, without the variable: the tool asks for tokens and
+# passwords at prompts that do not echo.
+export CITYPASSPORT_STORE=sled:passport-store
+export CITYPASSPORT_PASSWORD='trial password 2026'
+token=$(citypassport init --email admin@city.example --name \"Администратор ИС\" \\
+    --order 1-ИС --order-date 2026-01-12)
+echo \"$CITYPASSPORT_PASSWORD\" | CITYPASSPORT_SETUP_TOKEN=$token \\
+    citypassport set-password --password-stdin
+export CITYPASSPORT_EMAIL=admin@city.example     # the administrator from now on
+citypassport department add \"Отдел статистики\"
+token=$(citypassport account create chief@city.example \\
+    --name \"Руководитель аппарата\" --role chief_of_staff \\
+    --order 7-к --order-date 2026-01-12)
+echo \"$CITYPASSPORT_PASSWORD\" | CITYPASSPORT_SETUP_TOKEN=$token \\
+    citypassport set-password --password-stdin
+token=$(citypassport account create executor@city.example --name \"Исполнитель\" \\
+    --role executor --department \"Отдел статистики\" \\
+    --order 7-к --order-date 2026-01-12)
+echo \"$CITYPASSPORT_PASSWORD\" | CITYPASSPORT_SETUP_TOKEN=$token \\
+    citypassport set-password --password-stdin
+cat > catalog.csv <<'EOF'
+code,section,name_ru,unit_ru,okei_code,periodicity,department,first_period
+BIRTHS-M,Население,Число родившихся,человек,792,monthly,Отдел статистики,2026-M06
+EOF
+citypassport --email chief@city.example catalog load catalog.csv --dry-run
+citypassport --email chief@city.example catalog load catalog.csv
+citypassport assign --executor executor@city.example --section Население \\
+    --order 12-р --order-date 2026-01-12
+cat > values.csv <<'EOF'
+indicator,period,value,not_applicable_reason
+BIRTHS-M,2026-M06,231,
+BIRTHS-M,2026-M07,252,
+BIRTHS-M,2026-M08,,отдел ЗАГС закрыт на ремонт
+EOF
+citypassport --email executor@city.example values import values.csv --dry-run
+citypassport --email executor@city.example values import values.csv --submit
+citypassport --email chief@city.example passport 2026-M07
+citypassport --email chief@city.example values export observations.csv --format sdmx
+citypassport --email chief@city.example report 2026-Q3
 
-  export CITYPASSPORT_STORE=sled:passport-store
-  citypassport init --email admin@city.example --name \"Администратор ИС\" \\
-      --order 1-ИС --order-date 2026-01-12     # prints the setup token, once
-  citypassport set-password                   # asks for the token and a new password
-  export CITYPASSPORT_EMAIL=admin@city.example  # log in as the administrator from now on
-  citypassport department add \"Отдел статистики\"
-  citypassport account create chief@city.example --name \"Руководитель аппарата\" \\
-      --role chief_of_staff --order 7-к --order-date 2026-01-12
-  citypassport account create executor@city.example --name \"Исполнитель\" \\
-      --role executor --department \"Отдел статистики\" --order 7-к --order-date 2026-01-12
-  citypassport account create viewer@city.example --name \"Пользователь\" \\
-      --role viewer --order 7-к --order-date 2026-01-12
-  citypassport set-password                   # each person, with the token printed for them
-  citypassport calendar load ru-calendar-2027.csv  # optional: 2019-2026 are built in
-  cat > catalog.csv <<'EOF'
-  code,section,name_ru,unit_ru,okei_code,periodicity,department,min,first_period
-  BIRTHS-M,Население,Число родившихся за месяц,человек,792,monthly,Отдел статистики,0,2026-M06
-  EOF
-  citypassport --email chief@city.example catalog load catalog.csv
-  citypassport assign --executor executor@city.example --section Население \\
-      --order 12-р --order-date 2026-01-12
-  cat > values.csv <<'EOF'
-  indicator,period,value,not_applicable_reason
-  BIRTHS-M,2026-M06,231,
-  BIRTHS-M,2026-M07,,отдел ЗАГС закрыт на ремонт
-  EOF
-  citypassport --email executor@city.example values import values.csv --dry-run
-  citypassport --email executor@city.example values import values.csv --submit
-  citypassport --email viewer@city.example passport 2026-M07
-  citypassport --email viewer@city.example report 2026-Q3
-
-Each command that logs in asks for the password of its --email; set CITYPASSPORT_PASSWORD
-or pass --password-stdin to give it without a prompt.
+The federal working-day calendar of 2019-2026 is built in; load another year with
+'citypassport calendar load FILE'. 'citypassport audit verify' checks the audit log.
+cli/README.md shows this session with what each command prints.
 
 Exit status: 0 done; 1 failed (the failing step changed nothing); 2 wrong usage;
 3 an import refused some rows (listed; the good rows were stored unless --dry-run).";
@@ -74,8 +96,8 @@ Exit status: 0 done; 1 failed (the failing step changed nothing); 2 wrong usage;
     version,
     about = ABOUT,
     long_about = LONG_ABOUT,
-    after_long_help = EXAMPLE_SESSION,
     after_help = "Run 'citypassport --help' for an example session from an empty folder to a report.",
+    after_long_help = EXAMPLE_HEADING,
     propagate_version = true
 )]
 pub struct Cli {
@@ -86,6 +108,22 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+impl Cli {
+    /// Whether `error` is clap's way of showing the long help of the whole tool
+    /// (`citypassport --help` or `citypassport help`), which [`Cli::long_help`] extends.
+    pub fn is_long_help(error: &clap::Error) -> bool {
+        error.kind() == ErrorKind::DisplayHelp
+            && error.render().to_string() == Cli::command().render_long_help().to_string()
+    }
+
+    /// The whole help of the tool: clap's, wrapped to the terminal and ending with the
+    /// example's heading, then the example session as it is written. Clap would wrap the
+    /// example's lines too and break the commands, so they are printed after it.
+    pub fn long_help() -> String {
+        format!("{}\n{EXAMPLE_SESSION}\n", Cli::command().render_long_help())
+    }
 }
 
 /// Options every command takes.
@@ -248,6 +286,15 @@ pub struct CatalogLoadArgs {
     /// as SECTION=DEPARTMENT; repeat for several sections
     #[arg(long, value_name = "SECTION=DEPARTMENT")]
     pub section_department: Vec<String>,
+
+    /// Check every row and store nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Store every definition and change but hold back retirements (to fill a new store
+    /// from an export: import the values of retired indicators, then load again)
+    #[arg(long)]
+    pub without_retirements: bool,
 }
 
 /// `catalog export`.

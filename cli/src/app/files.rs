@@ -1,11 +1,11 @@
 //! Files the commands read and write, and the progress shown while they do.
 
 use std::fs::File;
-use std::io::{BufWriter, IsTerminal, Write};
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::Failure;
 
@@ -83,17 +83,35 @@ pub fn finish_stdout(mut out: BufWriter<std::io::Stdout>) -> Result<(), Failure>
     }
 }
 
-/// A spinner with a count on standard error, shown only when standard error is a
-/// terminal, so that scripts and logs get no control characters.
-pub fn spinner(message: &str) -> ProgressBar {
-    if !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new_spinner();
-    let style = ProgressStyle::with_template("{spinner} {msg} {human_pos} [{elapsed}]")
-        .unwrap_or_else(|_| ProgressStyle::default_spinner());
+/// A progress display on standard error for `message`. indicatif draws it only when
+/// standard error is a terminal (and `TERM` is not `dumb`), so scripts, pipes and logs
+/// get no control characters; standard output, where results go, is never drawn on.
+fn progress(length: Option<u64>, template: &str, message: &str) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(length, ProgressDrawTarget::stderr());
+    let style = ProgressStyle::with_template(template)
+        .unwrap_or_else(|_| ProgressStyle::default_spinner())
+        .progress_chars("=> ");
     bar.set_style(style);
     bar.set_message(message.to_string());
-    bar.enable_steady_tick(Duration::from_millis(120));
+    if !bar.is_hidden() {
+        bar.enable_steady_tick(Duration::from_millis(120));
+    }
     bar
+}
+
+/// A spinner for work whose size is not known: reading a file, one atomic write.
+pub fn spinner(message: &str) -> ProgressBar {
+    progress(None, "{spinner} {msg} [{elapsed}]", message)
+}
+
+/// A spinner with a count, for work whose total is not known in advance: the values an
+/// export has read so far.
+pub fn counter(message: &str) -> ProgressBar {
+    progress(None, "{spinner} {msg}: {human_pos} [{elapsed}]", message)
+}
+
+/// A bar for `length` steps whose total is known: the rows of a file.
+pub fn bar(message: &str, length: usize) -> ProgressBar {
+    let template = "{msg} [{bar:30}] {human_pos}/{human_len} [{elapsed}, about {eta} left]";
+    progress(Some(length as u64), template, message)
 }

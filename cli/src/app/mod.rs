@@ -14,6 +14,11 @@ use citypassport_cli::store::StoreError;
 
 pub use commands::run;
 
+/// Prints a help text on standard output.
+pub fn print_help(text: &str) -> Result<(), Failure> {
+    output::print_out(text)
+}
+
 /// Exit status of a command that did its work.
 pub const EXIT_OK: u8 = 0;
 /// Exit status of a command that failed; the failing step changed nothing.

@@ -73,7 +73,7 @@ impl FromStr for Format {
 }
 
 /// Why an import or export could not run at all. Nothing was stored when an import
-/// fails with one of these.
+/// fails with one of these, except as [`ExchangeError::PartlyStored`] says.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ExchangeError {
@@ -97,9 +97,20 @@ pub enum ExchangeError {
     Workbook(String),
 
     /// The passport refused the operation as a whole (a login that expired, a missing
-    /// permission, a storage failure, a catalog file with bad rows).
+    /// permission, a storage failure).
     #[error(transparent)]
     Passport(#[from] citypassport_core::Error),
+
+    /// Loading a catalog stopped while its later versions were stored one by one: the
+    /// message says what was stored before the failure. Loading the same file again
+    /// stores the rest, since rows already stored are skipped.
+    #[error("{what}: {source}")]
+    PartlyStored {
+        /// Where it stopped and what was stored.
+        what: String,
+        /// The cause.
+        source: citypassport_core::Error,
+    },
 }
 
 impl ExchangeError {
@@ -141,8 +152,9 @@ pub struct Refusal {
     /// The worksheet column letter (`C`), or for CSV and JSON the column name; none
     /// when the row as a whole is at fault.
     pub column: Option<String>,
-    /// The field at fault: `indicator`, `period`, `value`, `not_applicable_reason`, or
-    /// `row` for the whole row.
+    /// The field at fault, by its column's name in the format's own terms: for values
+    /// `indicator`, `period`, `value`, `not_applicable_reason`, for a catalog one of its
+    /// columns (`okei_code`, `effective_from`, ...), or `row` for the whole row.
     pub field: String,
     /// Why, in the words of the error a clerk would get for the same entry.
     pub reason: String,

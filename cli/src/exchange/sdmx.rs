@@ -11,6 +11,10 @@
 //! | `OBS_STATUS` | a code of the SDMX list CL_OBS_STATUS, see below |
 //! | `UNIT_MEASURE` | the unit's OKEI code (`792` for people), or its name where the unit has none |
 //!
+//! The unit is the one of the definition in force for the observation's period: a
+//! series kept in thousands of roubles until 2008 and in roubles from 2009 says so
+//! line by line, and an indicator retired since keeps the unit it had.
+//!
 //! `OBS_STATUS`: `A` (normal value) for an accepted value, `P` (provisional value) for
 //! a submitted one still under review, and `M` (missing value; data cannot exist) for a
 //! value marked not applicable, whatever its review status. Drafts and values returned
@@ -18,9 +22,10 @@
 
 use std::io::Write;
 
+use citypassport_core::governance::CatalogHistory;
 use citypassport_core::{Entry, Passport, Period, Periodicity, SessionToken, Value, ValueStatus};
-use std::collections::BTreeMap;
 
+use super::catalog::{catalog_history, definition_in_force};
 use super::values::{for_each_value, ValueFilter};
 use super::ExchangeError;
 
@@ -71,13 +76,9 @@ pub async fn export_sdmx_csv<W: Write>(
     out: W,
     progress: impl FnMut(usize),
 ) -> Result<usize, ExchangeError> {
-    // The catalog is small next to the values: one lookup table for the units.
-    let units: BTreeMap<String, String> = passport
-        .catalog(token)
-        .await?
-        .into_iter()
-        .map(|i| (i.code, i.unit.okei.unwrap_or(i.unit.name)))
-        .collect();
+    // The catalog's history is small next to the values: read it whole, once.
+    let versions = catalog_history(passport, token).await?.into_iter().flatten();
+    let history = CatalogHistory::new(versions);
 
     let mut writer = csv::Writer::from_writer(out);
     writer.write_record(SDMX_COLUMNS)?;
@@ -91,7 +92,9 @@ pub async fn export_sdmx_csv<W: Write>(
                 return Ok(());
             };
             let amount = value.entry.amount().map(|a| a.to_string()).unwrap_or_default();
-            let unit = units.get(&value.indicator).map(String::as_str).unwrap_or_default();
+            let unit = definition_in_force(&history, &value.indicator, value.period)
+                .map(|d| d.unit.okei.as_ref().unwrap_or(&d.unit.name).as_str())
+                .unwrap_or_default();
             writer.write_record([
                 dataflow,
                 &value.indicator,

@@ -396,6 +396,32 @@ pub async fn import_values(
     Ok(ValuesImport { rows: file.len(), accepted: report.accepted, stored: report.stored, refused })
 }
 
+/// How many rows [`check_in_chunks`] gives the passport at once.
+pub const CHECK_CHUNK: usize = 1000;
+
+/// Checks the rows of `file` as dry runs of [`CHECK_CHUNK`] rows each and tells
+/// `checked` how many rows were checked so far after each: a measure of progress for a
+/// long import, since the passport checks and stores a file in one call that reports
+/// nothing while it runs. It stores nothing and its findings are not the import's: a
+/// chunk does not see the rows of the others (a row repeated in two chunks passes in
+/// both), so the import that follows checks every row again, in one call.
+pub async fn check_in_chunks(
+    passport: &Passport,
+    token: &SessionToken,
+    file: &ValuesFile,
+    mut checked: impl FnMut(usize),
+) -> Result<(), ExchangeError> {
+    let mut done = 0;
+    for chunk in file.rows.chunks(CHECK_CHUNK) {
+        let rows: Vec<ImportRow> =
+            chunk.iter().filter_map(|r| r.entry.as_ref().ok().cloned()).collect();
+        passport.import_values(token, &rows, ImportMode::DryRun).await?;
+        done += chunk.len();
+        checked(done);
+    }
+    Ok(())
+}
+
 /// Writes values files of any format, one record at a time.
 pub struct ValuesWriter<W: Write + Send> {
     sink: Sink<W>,

@@ -1,7 +1,9 @@
 //! Reading and writing the one worksheet of an exchange workbook.
 //!
 //! Cells are written as text so that Excel neither rounds a number to 15 digits nor
-//! turns a period like `2026-07` into a date. When a person types into the sheet,
+//! turns a period like `2026-07` into a date. Text is written as a string cell, never
+//! as a formula, so a name or reason that starts with `=`, `+`, `-` or `@` shows as
+//! written and runs nothing when the workbook is opened. When a person types into the sheet,
 //! Excel stores numbers as binary floating point; such a cell is read back as the
 //! shortest decimal that Excel itself shows, and a cell that cannot be text (a date,
 //! an error, TRUE/FALSE) is refused with its row and column.
@@ -170,7 +172,8 @@ impl SheetWriter {
         Ok(())
     }
 
-    /// Writes one row of text cells; empty texts leave their cells empty.
+    /// Writes one row of text cells, each as a string (never a formula); empty texts
+    /// leave their cells empty.
     pub fn write_row<S: AsRef<str>>(&mut self, cells: &[S]) -> Result<(), ExchangeError> {
         let sheet = self.workbook.worksheet_from_index(0)?;
         for (column, text) in cells.iter().enumerate() {
