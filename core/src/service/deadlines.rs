@@ -94,6 +94,19 @@ pub struct CalendarYears {
     pub days: usize,
 }
 
+/// The definition that applies to `code` for `period`, if the passport expects a value
+/// then: none before the indicator's first expected period.
+fn expected_definition(
+    history: &crate::governance::CatalogHistory,
+    code: &str,
+    period: Period,
+) -> Option<Indicator> {
+    history
+        .definition_for(code, period, None)
+        .filter(|d| d.first_period.is_none_or(|first| first <= period))
+        .cloned()
+}
+
 /// Due dates computed once per (rule, period), since most indicators share a rule.
 struct DueDates<'a> {
     calendar: &'a Calendar,
@@ -402,12 +415,7 @@ impl Passport {
         let policy = self.settings.deadline_policy;
         let mut due_dates = DueDates { calendar: &calendar, policy, cache: HashMap::new() };
         let history = self.history().await?;
-        let expected_for = |code: &str, period: Period| {
-            history
-                .definition_for(code, period, None)
-                .filter(|d| d.first_period.is_none_or(|first| first <= period))
-                .cloned()
-        };
+        let expected_for = |code: &str, period: Period| expected_definition(&history, code, period);
 
         // A due date lies at most a couple of years after its period ends; rules allow
         // up to 24 months after, and a move adds days. Each period is judged by the
@@ -457,14 +465,36 @@ impl Passport {
             }
         }
 
-        let keys: Vec<String> =
-            candidates.keys().map(|(code, _, period)| value_key(code, *period)).collect();
+        let candidates =
+            candidates.into_iter().map(|((_, _, period), indicator)| (indicator, period));
+        let window = Some((first, last, by));
+        self.judge_expected(candidates.collect(), &overrides, &mut due_dates, window, at, book)
+            .await
+    }
+
+    /// Judges the values of `candidates` at instant `at`, each with the due date in force
+    /// for it (the date in `overrides`, else its rule's); with a `window`, only those
+    /// whose due date or deadline falls in it.
+    async fn judge_expected(
+        &self,
+        candidates: Vec<(Indicator, Period)>,
+        overrides: &HashMap<String, DueDateOverride>,
+        due_dates: &mut DueDates<'_>,
+        window: Option<(NaiveDate, NaiveDate, DueIn)>,
+        at: DateTime<Utc>,
+        book: &AssignmentBook,
+    ) -> Result<Vec<ExpectedValue>> {
+        let (calendar, policy) = (due_dates.calendar, due_dates.policy);
+        let keys: Vec<String> = candidates
+            .iter()
+            .map(|(indicator, period)| value_key(&indicator.code, *period))
+            .collect();
         let values = self.storage.get_many(RecordKind::Value, &keys).await?;
         let notices = self.notices_by_value().await?;
 
         let tz = self.settings.time_zone;
         let mut expected = Vec::new();
-        for (((_, _, period), indicator), value) in candidates.into_iter().zip(values) {
+        for ((indicator, period), value) in candidates.into_iter().zip(values) {
             let key = value_key(&indicator.code, period);
             let overriding = overrides.get(&key);
             let due = match overriding.and_then(|o| o.set_date.as_ref()) {
@@ -473,12 +503,14 @@ impl Passport {
             };
             let extended_until = overriding.and_then(|o| o.extension.as_ref()).map(|e| e.until);
             let deadline = deadline_of(&due, extended_until);
-            let day = match by {
-                DueIn::DueDate => due.date,
-                DueIn::Deadline => deadline,
-            };
-            if day < first || day > last {
-                continue;
+            if let Some((first, last, by)) = window {
+                let day = match by {
+                    DueIn::DueDate => due.date,
+                    DueIn::Deadline => deadline,
+                };
+                if day < first || day > last {
+                    continue;
+                }
             }
 
             let current = value.map(decode::<Value>).transpose()?.map(|v| v.record);
@@ -543,6 +575,44 @@ impl Passport {
             return Err(Error::invalid("date range", format!("{first} is after {last}")));
         }
         self.expected_between(first, last).await
+    }
+
+    /// The timeliness as of now of the given values, judged as [`Self::timeliness`] judges
+    /// them, each with the due date in force for it wherever a date set by hand puts it:
+    /// the way for a table of values to show their timeliness. A value the passport does
+    /// not expect (its period is before the indicator's first expected one, or no
+    /// definition applies to it) is left out; the others come in the order given. The
+    /// cost follows the number of values given.
+    pub async fn timeliness_of(
+        &self,
+        token: &SessionToken,
+        values: &[ValueRef],
+    ) -> Result<Vec<ExpectedValue>> {
+        let actor = self.authenticate(token).await?;
+        actor.require(Permission::ReadValues)?;
+        let history = self.history().await?;
+        let candidates: Vec<(Indicator, Period)> = values
+            .iter()
+            .filter_map(|v| {
+                Some((expected_definition(&history, &v.indicator, v.period)?, v.period))
+            })
+            .collect();
+        let keys: Vec<String> = candidates
+            .iter()
+            .map(|(indicator, period)| value_key(&indicator.code, *period))
+            .collect();
+        let mut overrides = HashMap::new();
+        for stored in self.storage.get_many(RecordKind::DueDate, &keys).await?.into_iter().flatten()
+        {
+            let overriding = decode::<DueDateOverride>(stored)?.record;
+            overrides.insert(overriding.key(), overriding);
+        }
+
+        let calendar = self.calendar().await?;
+        let policy = self.settings.deadline_policy;
+        let mut due_dates = DueDates { calendar: &calendar, policy, cache: HashMap::new() };
+        let book = self.assignment_book().await?;
+        self.judge_expected(candidates, &overrides, &mut due_dates, None, self.now(), &book).await
     }
 
     /// Values not yet submitted whose deadline (the extension if one was granted, else
