@@ -755,6 +755,22 @@ impl Session {
         convert::list(py, &found, convert::expected_value)
     }
 
+    /// The timeliness now of the given (indicator, period) values that the passport
+    /// expects, in the order given, each with the due date in force for it.
+    fn timeliness_of<'py>(
+        &self,
+        py: Python<'py>,
+        values: Vec<(String, Bound<'py, PyAny>)>,
+    ) -> PyResult<Vec<Record<'py>>> {
+        let values = values
+            .into_iter()
+            .map(|(code, period)| Ok(ValueRef::new(code, convert::period(py, &period)?)))
+            .collect::<PyResult<Vec<_>>>()?;
+        let (passport, token) = self.begin(py)?;
+        let found = run(py, async move { passport.timeliness_of(&token, &values).await })?;
+        convert::list(py, &found, convert::expected_value)
+    }
+
     /// Values due within `days` days and overdue ones, soonest first.
     fn reminders<'py>(&self, py: Python<'py>, days: u32) -> PyResult<Vec<Record<'py>>> {
         let (passport, token) = self.begin(py)?;

@@ -8,7 +8,7 @@ DataFrames. The core enforces every rule; nothing here decides anything.
 from __future__ import annotations
 
 import os
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from types import TracebackType
 from typing import (
@@ -86,19 +86,6 @@ ProposalLike = Union[str, ChangeProposal]
 CorrectionLike = Union[str, Correction]
 #: A file: a path, or a text or binary file object.
 Source = Union[str, "os.PathLike[str]", IO[str], IO[bytes]]
-
-# The join of a table with the timeliness of its values asks the core for the values due
-# from a year before the first period starts to three years after the last one ends,
-# which holds every due date a rule gives (at most 25 months after a period). A row the
-# answer leaves out is either not expected (a period before the indicator's first) or
-# due on a date set by hand outside that window: its due date, asked of the core, tells
-# which, and the values due on such dates are asked for in turn. The core knows periods
-# of 1990-2100 and looks two years back from the first date, hence the clamps; a date
-# set outside them cannot be asked about, and its row's timeliness stays empty.
-_DUE_BEFORE = timedelta(days=366)
-_DUE_AFTER = timedelta(days=3 * 366)
-_EARLIEST_DUE = date(1993, 1, 1)
-_LATEST_DUE = date(2100, 12, 31)
 
 
 def _id(record: Any) -> str:
@@ -930,25 +917,13 @@ class Session:
         return self._with_timeliness(self._native.indicator_series(indicator, first, last))
 
     def _with_timeliness(self, rows: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
-        """Passport rows with the due date and timeliness of each value, joined from
-        :meth:`timeliness_records`."""
+        """Passport rows with the due date and timeliness of each value, asked of the
+        core for exactly these rows; a row it does not expect (a period before the
+        indicator's first expected one) keeps them empty."""
         if not rows:
             return rows
-        first = max(min(r["period_start"] for r in rows) - _DUE_BEFORE, _EARLIEST_DUE)
-        last = min(max(r["period_end"] for r in rows) + _DUE_AFTER, _LATEST_DUE)
-        expected = {(e["indicator"], e["period"]): e for e in self._native.timeliness(first, last)}
-
-        elsewhere = set()
-        for row in rows:
-            if (row["indicator"], row["period"]) in expected:
-                continue
-            due = self._native.due_date(row["indicator"], row["period"])["due_date"]
-            if not first <= due <= last and _EARLIEST_DUE <= due <= _LATEST_DUE:
-                elsewhere.add(due)
-        for day in sorted(elsewhere):
-            for e in self._native.timeliness(day, day):
-                expected[(e["indicator"], e["period"])] = e
-
+        keys = [(row["indicator"], row["period"]) for row in rows]
+        expected = {(e["indicator"], e["period"]): e for e in self._native.timeliness_of(keys)}
         joined = []
         for row in rows:
             found = expected.get((row["indicator"], row["period"]))
