@@ -128,8 +128,17 @@ impl FromStr for ValueKind {
 /// The longest text accepted as a number; longer input is refused before parsing.
 const MAX_NUMBER_TEXT: usize = 64;
 
-/// Parses a number as a clerk types it: an optional sign, digits optionally grouped by
-/// spaces, and one decimal separator, `.` or `,`.
+/// The spaces a clerk groups thousands with: ordinary, no-break, narrow no-break and
+/// thin spaces.
+fn is_group_space(c: char) -> bool {
+    matches!(c, ' ' | '\u{00A0}' | '\u{202F}' | '\u{2009}')
+}
+
+/// Parses a number as a clerk types it: an optional sign, digits optionally grouped in
+/// thousands by single spaces (`1 234 567,5`), and one decimal separator, `.` or `,`.
+///
+/// A space anywhere else (`12 5`, `1 23`, `12,5 0`, `- 5`) is refused rather than
+/// dropped: read as a thousands separator it would silently turn `12 5` into 125.
 pub fn parse_number(text: &str) -> Result<Decimal> {
     let trimmed = text.trim();
     if trimmed.chars().count() > MAX_NUMBER_TEXT {
@@ -143,11 +152,7 @@ pub fn parse_number(text: &str) -> Result<Decimal> {
         ));
     }
 
-    // Thousands are grouped with ordinary, no-break and narrow no-break spaces.
-    let compact: String = trimmed
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '\u{00A0}' | '\u{202F}' | '\u{2009}'))
-        .collect();
+    let compact: String = trimmed.chars().filter(|c| !is_group_space(*c)).collect();
     let separators = compact.chars().filter(|c| matches!(c, '.' | ',')).count();
     let valid_chars = compact.char_indices().all(|(i, c)| {
         c.is_ascii_digit() || matches!(c, '.' | ',') || (i == 0 && matches!(c, '-' | '+'))
@@ -167,6 +172,9 @@ pub fn parse_number(text: &str) -> Result<Decimal> {
             format!("'{shown}' has more than one decimal separator; group thousands with spaces"),
         ));
     }
+    if compact.len() != trimmed.len() {
+        check_grouping(trimmed)?;
+    }
 
     let normalized = compact.replace(',', ".");
     if normalized.starts_with('.') || normalized.ends_with('.') || normalized.contains("-.") {
@@ -178,6 +186,39 @@ pub fn parse_number(text: &str) -> Result<Decimal> {
     Decimal::from_str_exact(&normalized).map_err(|_| {
         Error::invalid("value", format!("'{shown}' is out of the range of exact numbers"))
     })
+}
+
+/// Checks that the spaces in `text` (trimmed, of valid characters, with at most one
+/// decimal separator) group the whole part in thousands: a first group of one to
+/// three digits right after the sign, then groups of exactly three, each after a single
+/// space, and no space in the fraction.
+fn check_grouping(text: &str) -> Result<()> {
+    let refuse = || {
+        Error::invalid(
+            "value",
+            format!(
+                "'{text}' has a space that does not group thousands; spaces may only \
+                 separate groups of three digits, as in 1 234 567,5"
+            ),
+        )
+    };
+    let unsigned = text.strip_prefix(['-', '+']).unwrap_or(text);
+    let (whole, fraction) = match unsigned.find(['.', ',']) {
+        Some(at) => (&unsigned[..at], &unsigned[at + 1..]),
+        None => (unsigned, ""),
+    };
+    if fraction.chars().any(is_group_space) {
+        return Err(refuse());
+    }
+    let mut groups = whole.split(is_group_space);
+    let first = groups.next().unwrap_or_default();
+    if !(1..=3).contains(&first.len()) {
+        return Err(refuse());
+    }
+    if groups.any(|group| group.len() != 3) {
+        return Err(refuse());
+    }
+    Ok(())
 }
 
 fn looks_like_not_available(text: &str) -> bool {
@@ -204,6 +245,39 @@ mod tests {
     fn thousands_grouped_with_spaces_are_read() {
         assert_eq!(parse_number("333 931").unwrap(), dec("333931"));
         assert_eq!(parse_number("1\u{00A0}234,5").unwrap(), dec("1234.5"));
+    }
+
+    #[test]
+    fn thousands_may_be_grouped_by_any_kind_of_space() {
+        for text in ["1 234 567,5", "1\u{00A0}234\u{00A0}567.5", "1\u{202F}234\u{2009}567,5"] {
+            assert_eq!(parse_number(text).unwrap(), dec("1234567.5"), "{text:?}");
+        }
+        assert_eq!(parse_number("-12 345").unwrap(), dec("-12345"));
+        assert_eq!(parse_number("+999 000,25").unwrap(), dec("999000.25"));
+        assert_eq!(parse_number(" 100 000 ").unwrap(), dec("100000"));
+    }
+
+    #[test]
+    fn space_that_does_not_group_thousands_is_refused() {
+        for text in [
+            "12 5",
+            "1 23",
+            "1234 567",
+            "1 2345",
+            "1  234",
+            "12,5 0",
+            "1 234,567 8",
+            "- 5",
+            "1 ,5",
+            "1\u{00A0}23",
+            "1 234 56",
+        ] {
+            let err = parse_number(text).unwrap_err().to_string();
+            assert!(
+                err.contains("value") && err.contains("does not group thousands"),
+                "{text:?}: {err}"
+            );
+        }
     }
 
     #[test]
