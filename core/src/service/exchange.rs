@@ -196,6 +196,7 @@ impl Passport {
     }
 
     /// Values in a status, e.g. every accepted value, for review queues and exports.
+    /// Recorded in the audit log as an export, being a bulk read of every period.
     pub async fn values_with_status(
         &self,
         token: &SessionToken,
@@ -203,11 +204,14 @@ impl Passport {
     ) -> Result<Vec<Value>> {
         let actor = self.authenticate(token).await?;
         actor.require(Permission::ReadValues)?;
-        Ok(self
+        let values: Vec<Value> = self
             .find::<Value>("status", status.as_str())
             .await?
             .into_iter()
             .map(|v| v.record)
-            .collect())
+            .collect();
+        self.record_export(&actor, "export.values_with_status", status.as_str(), values.len())
+            .await?;
+        Ok(values)
     }
 }
