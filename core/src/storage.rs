@@ -401,10 +401,32 @@ pub trait Storage: Send + Sync + fmt::Debug {
 /// backend says the same thing.
 ///
 /// Keys of sessions and login counters are hashes of secrets and personal data, so the
-/// message leaves them out.
+/// message leaves them out. So are the keys of uniqueness claims (`claim/email/<digest>`,
+/// an unsalted hash of an e-mail): the message names the kind of claim only, e.g.
+/// `setting claim/email`.
 pub fn conflict(kind: RecordKind, key: &str) -> Error {
     match kind {
         RecordKind::Session | RecordKind::LoginThrottle => Error::Conflict(kind.to_string()),
+        RecordKind::Setting if key.starts_with("claim/") => {
+            let claim = key.split('/').nth(1).unwrap_or_default();
+            Error::Conflict(format!("{kind} claim/{claim}"))
+        }
         _ => Error::Conflict(format!("{kind} {key}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conflict_on_a_claim_names_its_kind_not_its_digest() {
+        let digest = "5d41402abc4b2a76b9719d911017c592";
+        let message = conflict(RecordKind::Setting, &format!("claim/email/{digest}")).to_string();
+        assert!(message.contains("setting claim/email") && !message.contains(digest), "{message}");
+        let message = conflict(RecordKind::Setting, "claim/bootstrap").to_string();
+        assert!(message.contains("setting claim/bootstrap"), "{message}");
+        let message = conflict(RecordKind::Setting, "city").to_string();
+        assert!(message.contains("setting city"), "{message}");
     }
 }

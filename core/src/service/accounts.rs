@@ -13,7 +13,8 @@ use crate::account::{
 use crate::catalog::Department;
 use crate::error::{Error, Result};
 use crate::id::Id;
-use crate::records::{Changes, Claim, Versioned};
+use crate::records::{Changes, Claim, Record, Versioned};
+use crate::storage::RecordKind;
 use crate::text;
 
 /// Roles that may not be held together with the administrator's: separation of duties.
@@ -32,6 +33,19 @@ fn check_roles(roles: &BTreeSet<Role>) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The state of an account as the audit log keeps it: its summary without the e-mail.
+///
+/// Controllers and the chief of staff read the log but not e-mails, and the log is
+/// kept for good while the e-mail is personal data erased on dismissal; so the field is
+/// left out. The account's id names the person in the log.
+fn audit_state(account: &Account) -> Result<serde_json::Value> {
+    let mut state = serde_json::to_value(account.summary()).map_err(Error::storage)?;
+    if let Some(fields) = state.as_object_mut() {
+        fields.remove("email");
+    }
+    Ok(state)
 }
 
 fn email_claim(email: &str, holder: &Id) -> Claim {
@@ -109,7 +123,7 @@ impl Passport {
             "account.create",
             &account,
             None::<&()>,
-            Some(&account.summary()),
+            Some(&audit_state(&account)?),
         )?;
         changes.audit(entry);
         Ok((account.id, token))
@@ -255,33 +269,49 @@ impl Passport {
         Ok(token)
     }
 
+    /// Counts a failed login of the e-mail hashed as `key`, read as `throttle`, locking
+    /// it at the limit.
+    ///
+    /// Guesses sent at the same moment all read the same count; each that loses the
+    /// race re-reads the counter and counts again, so that parallel guesses cannot slip
+    /// past the lock. Every lost race means another guess was counted, so at most one
+    /// round per concurrent guess is needed; the bound only stops a store that keeps
+    /// refusing.
     async fn count_failure(
         &self,
         key: String,
-        throttle: Option<Versioned<LoginThrottle>>,
+        mut throttle: Option<Versioned<LoginThrottle>>,
     ) -> Result<()> {
-        let mut record = throttle.as_ref().map(|t| t.record.clone()).unwrap_or(LoginThrottle {
-            email_hash: key,
-            failures: 0,
-            locked_until: None,
-        });
-        if record.locked_until.is_some() {
-            // The previous lock has run out: count afresh.
-            record.failures = 0;
-            record.locked_until = None;
+        const MAX_ROUNDS: usize = 64;
+        for _ in 0..MAX_ROUNDS {
+            let mut record = throttle.as_ref().map(|t| t.record.clone()).unwrap_or_else(|| {
+                LoginThrottle { email_hash: key.clone(), failures: 0, locked_until: None }
+            });
+            match record.locked_until {
+                // A concurrent guess has already locked it; nothing more to count.
+                Some(until) if until > self.now() => return Ok(()),
+                // The previous lock has run out: count afresh.
+                Some(_) => {
+                    record.failures = 0;
+                    record.locked_until = None;
+                }
+                None => {}
+            }
+            record.failures += 1;
+            if record.failures >= self.settings.max_failed_logins {
+                record.locked_until = Some(self.now() + self.settings.lockout);
+                warn!("login locked after repeated failures");
+            }
+            let mut changes = Changes::new();
+            changes.upsert(&record, throttle.as_ref().map(|t| t.version))?;
+            match self.apply(changes).await {
+                Ok(()) => return Ok(()),
+                Err(Error::Conflict(_)) => throttle = self.get::<LoginThrottle>(&key).await?,
+                Err(e) => return Err(e),
+            }
         }
-        record.failures += 1;
-        if record.failures >= self.settings.max_failed_logins {
-            record.locked_until = Some(self.now() + self.settings.lockout);
-            warn!("login locked after repeated failures");
-        }
-        let mut changes = Changes::new();
-        changes.upsert(&record, throttle.map(|t| t.version))?;
-        match self.apply(changes).await {
-            // A concurrent failure already counted; losing one count is harmless.
-            Ok(()) | Err(Error::Conflict(_)) => Ok(()),
-            Err(e) => Err(e),
-        }
+        warn!(rounds = MAX_ROUNDS, "failed login not counted: the counter kept changing");
+        Err(Error::Conflict(RecordKind::LoginThrottle.to_string()))
     }
 
     /// Ends a session.
@@ -354,7 +384,7 @@ impl Passport {
             return Err(Error::WrongState(format!("account {account} is already deactivated")));
         }
 
-        let before = target.record.summary();
+        let before = audit_state(&target.record)?;
         let mut updated = target.record.clone();
         updated.active = false;
         updated.password_hash = None;
@@ -367,7 +397,7 @@ impl Passport {
         changes.update(&updated, target.version)?;
         if let Some(email) = old_email {
             let claim = email_claim(&email, account);
-            if let Some(stored) = self.get::<Claim>(&crate::records::Record::key(&claim)).await? {
+            if let Some(stored) = self.get::<Claim>(&Record::key(&claim)).await? {
                 changes.delete(&stored.record, stored.version);
             }
         }
@@ -380,7 +410,7 @@ impl Passport {
                 changes.update(&ended, assignment.version)?;
             }
         }
-        let after = updated.summary();
+        let after = audit_state(&updated)?;
         changes.audit(self.audit_entry(
             Some(actor.id()),
             "account.deactivate",
