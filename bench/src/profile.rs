@@ -437,6 +437,8 @@ pub async fn write_region(storage: Arc<dyn Storage>, profile: Profile) -> BenchR
                 recorded_by: people.chief.id.clone(),
                 proposal: None,
                 reason: "defined".into(),
+                proposed_by: None,
+                decision_reason: None,
             })?;
             for period in periods(definition.periodicity, first_year..LAST_YEAR + 1) {
                 let value = accepted_value(&mut rng, &definition, period, &people, at);

@@ -202,6 +202,32 @@ pub struct Indicator {
     pub first_period: Option<Period>,
 }
 
+/// An indicator as the current catalog holds it: its definition for the newest periods
+/// and, once it is retired, the period from which it is.
+///
+/// This is the body of the stored indicator record (kind `indicator`, keyed by code):
+/// the fields of the [`Indicator`] at the top level, as before, plus `retired_from` (a
+/// period such as `"2026-M08"`) once a retirement is approved. The definition then stays
+/// the last one in force, so that values of earlier periods still read with it. A
+/// record without `retired_from` is an indicator in force. The definitions of each
+/// period are in the indicator's history; this record is the current view of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatalogEntry {
+    /// The newest definition; for a retired indicator, the last one in force.
+    #[serde(flatten)]
+    pub indicator: Indicator,
+    /// The first period for which the indicator is retired; none while it is in force.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retired_from: Option<Period>,
+}
+
+impl CatalogEntry {
+    /// An indicator in force.
+    pub fn in_force(indicator: Indicator) -> Self {
+        CatalogEntry { indicator, retired_from: None }
+    }
+}
+
 /// Longest indicator code accepted.
 pub const MAX_CODE_LEN: usize = 64;
 
@@ -453,6 +479,23 @@ mod tests {
         let rule = DueRule::DayOfMonthAfter { day: 31, months_after: 1 };
         let jan: Period = "2026-M01".parse().unwrap();
         assert_eq!(rule.nominal_due_date(jan).to_string(), "2026-02-28");
+    }
+
+    #[test]
+    fn retired_entry_is_the_indicator_record_with_a_retirement_period() {
+        let file = include_str!("../../data/indicators-ru-municipal.csv");
+        let mut indicator = read_catalog_csv(file.as_bytes()).unwrap().remove(0).indicator;
+        indicator.plausibility.max = Some(Decimal::new(12_345, 1));
+        let stored_before = serde_json::to_string(&indicator).unwrap();
+        let in_force: CatalogEntry = serde_json::from_str(&stored_before).unwrap();
+        assert_eq!(in_force, CatalogEntry::in_force(indicator.clone()));
+        assert_eq!(serde_json::to_string(&in_force).unwrap(), stored_before);
+
+        let retired = CatalogEntry { retired_from: Some("2026-M08".parse().unwrap()), ..in_force };
+        let body = serde_json::to_string(&retired).unwrap();
+        assert!(body.contains(r#","retired_from":"2026-M08"}"#), "{body}");
+        assert_eq!(serde_json::from_str::<CatalogEntry>(&body).unwrap(), retired);
+        assert_eq!(serde_json::from_str::<Indicator>(&body).unwrap(), indicator);
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! period, so the catalog in force for any period can be reproduced, and it records
 //! when it became known, so the catalog as it stood at any moment can be too.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::catalog::Indicator;
 use crate::deadline::ValueRef;
 use crate::id::Id;
-use crate::period::Period;
+use crate::period::{Period, Periodicity};
 use crate::value::{Entry, Revision, Value, ValueAction, ValueStatus};
 
 /// One version of an indicator's definition.
@@ -37,6 +37,18 @@ pub struct IndicatorVersion {
     pub proposal: Option<Id>,
     /// Why, as given with the change.
     pub reason: String,
+    /// Who proposed the change: the department head who filed the proposal, or the
+    /// chief of staff for a direct change. None for a definition made without a
+    /// proposal (`recorded_by` made it); versions stored before this was kept read as
+    /// none too, and [`Passport::indicator_history`](crate::Passport::indicator_history)
+    /// fills it in from their proposal.
+    #[serde(default)]
+    pub proposed_by: Option<Id>,
+    /// Why the chief of staff approved it, as given with the decision. None for a
+    /// definition made without a proposal, and, as for `proposed_by`, filled in from the
+    /// proposal for versions stored before this was kept.
+    #[serde(default)]
+    pub decision_reason: Option<String>,
 }
 
 impl IndicatorVersion {
@@ -93,6 +105,21 @@ impl CatalogHistory {
             .max_by_key(|v| (v.starts(), v.number))
     }
 
+    /// The period from which the indicator is retired, as known at `known_at`: the start
+    /// of the retirement that ends its history, or none if it is in force for its newest
+    /// periods. (Stores written before a retirement was final may hold a change recorded
+    /// after it; the newest versions decide.)
+    pub fn retired_from(&self, code: &str, known_at: Option<DateTime<Utc>>) -> Option<Period> {
+        let mut known: Vec<&IndicatorVersion> = self
+            .versions(code)
+            .iter()
+            .filter(|v| known_at.is_none_or(|t| v.recorded_at <= t))
+            .collect();
+        known.sort_by_key(|v| (v.starts(), v.number));
+        let trailing = known.iter().rev().take_while(|v| v.definition.is_none()).last()?;
+        trailing.effective_from
+    }
+
     /// The definition in force for `period` as known at `known_at`; none if the
     /// indicator did not exist, was retired, or is reported at another periodicity then.
     /// (Its `first_period` only says from when values are *expected*; earlier values may
@@ -114,6 +141,42 @@ impl CatalogHistory {
         self.codes()
             .filter_map(|code| self.definition_for(code, period, known_at).cloned())
             .collect()
+    }
+
+    /// The whole catalog in force on `day` as known at `known_at`, every periodicity at
+    /// once: each indicator with the definition that applied to the period of its own
+    /// periodicity containing `day`. An indicator retired for that period is left out.
+    pub fn catalog_on(&self, day: NaiveDate, known_at: Option<DateTime<Utc>>) -> Vec<Indicator> {
+        self.codes().filter_map(|code| self.definition_on(code, day, known_at).cloned()).collect()
+    }
+
+    /// The definition of `code` in force on `day` as known at `known_at`.
+    ///
+    /// An indicator whose periodicity changed has had several; each is tried with the
+    /// period of its periodicity that contains `day`, and of those that apply, the
+    /// newest version wins, as [`version_for`](Self::version_for) decides within one
+    /// periodicity.
+    fn definition_on(
+        &self,
+        code: &str,
+        day: NaiveDate,
+        known_at: Option<DateTime<Utc>>,
+    ) -> Option<&Indicator> {
+        let periodicities: BTreeSet<Periodicity> = self
+            .versions(code)
+            .iter()
+            .filter_map(|v| v.definition.as_ref().map(|d| d.periodicity))
+            .collect();
+        periodicities
+            .into_iter()
+            .filter_map(|p| Period::containing(day, p).ok())
+            .filter_map(|period| {
+                let version = self.version_for(code, period, known_at)?;
+                let definition = version.definition.as_ref()?;
+                (definition.periodicity == period.periodicity()).then_some((version, definition))
+            })
+            .max_by_key(|(v, _)| (v.starts(), v.number))
+            .map(|(_, definition)| definition)
     }
 }
 
@@ -289,4 +352,86 @@ pub fn replay(revisions: &[Revision], department: Option<Id>) -> Option<Value> {
         }
     }
     Some(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::amount::ValueKind;
+    use crate::catalog::{DueRule, Plausibility, Unit};
+
+    fn period(text: &str) -> Period {
+        text.parse().unwrap()
+    }
+
+    fn definition(name: &str, periodicity: Periodicity) -> Indicator {
+        Indicator {
+            code: "POP".into(),
+            name: name.into(),
+            section: "Население".into(),
+            unit: Unit { name: "человек".into(), okei: Some("792".into()) },
+            kind: ValueKind::Integer,
+            periodicity,
+            due: DueRule::default(),
+            department: None,
+            methodology: String::new(),
+            plausibility: Plausibility::default(),
+            first_period: None,
+        }
+    }
+
+    fn version(
+        number: u32,
+        definition: Option<Indicator>,
+        from: Option<&str>,
+        day: u32,
+    ) -> IndicatorVersion {
+        IndicatorVersion {
+            code: "POP".into(),
+            number,
+            definition,
+            effective_from: from.map(period),
+            recorded_at: Utc.with_ymd_and_hms(2026, 7, day, 9, 0, 0).unwrap(),
+            recorded_by: Id::generate(),
+            proposal: None,
+            reason: "r".into(),
+            proposed_by: None,
+            decision_reason: None,
+        }
+    }
+
+    fn day(text: &str) -> NaiveDate {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn catalog_on_a_day_follows_a_change_of_periodicity() {
+        let history = CatalogHistory::new([
+            version(1, Some(definition("monthly", Periodicity::Monthly)), None, 1),
+            version(2, Some(definition("quarterly", Periodicity::Quarterly)), Some("2026-Q4"), 2),
+        ]);
+        let name_on = |d: &str, known: Option<u32>| {
+            let known_at = known.map(|k| Utc.with_ymd_and_hms(2026, 7, k, 12, 0, 0).unwrap());
+            history.catalog_on(day(d), known_at).into_iter().map(|i| i.name).collect::<Vec<_>>()
+        };
+        assert_eq!(name_on("2026-09-30", None), ["monthly"]);
+        assert_eq!(name_on("2026-11-15", None), ["quarterly"]);
+        assert_eq!(name_on("2026-11-15", Some(1)), ["monthly"], "the change was not known yet");
+    }
+
+    #[test]
+    fn retirement_counts_from_its_period_and_only_once_known() {
+        let history = CatalogHistory::new([
+            version(1, Some(definition("quarterly", Periodicity::Quarterly)), None, 1),
+            version(2, None, Some("2026-M08"), 3),
+        ]);
+        assert_eq!(history.retired_from("POP", None), Some(period("2026-M08")));
+        let before = Utc.with_ymd_and_hms(2026, 7, 2, 0, 0, 0).unwrap();
+        assert_eq!(history.retired_from("POP", Some(before)), None);
+        // The quarter that began before the retirement is still reported.
+        assert_eq!(history.catalog_on(day("2026-08-20"), None).len(), 1);
+        assert!(history.catalog_on(day("2026-10-01"), None).is_empty());
+    }
 }

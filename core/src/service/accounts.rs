@@ -4,6 +4,7 @@ use std::collections::BTreeSet;
 
 use tracing::{info, warn};
 
+use super::catalog::assignment_claim;
 use super::Passport;
 use crate::account::{
     check_new_password, email_digest, hash_password, normalize_email, verify_password, Account,
@@ -408,6 +409,11 @@ impl Passport {
                 let mut ended = assignment.record.clone();
                 ended.ended_at = Some(self.now());
                 changes.update(&ended, assignment.version)?;
+                // Assignments made before claims were kept have none.
+                let claim = assignment_claim(account, &ended.indicator, &ended.id);
+                if let Some(stored) = self.get::<Claim>(&Record::key(&claim)).await? {
+                    changes.delete(&stored.record, stored.version);
+                }
             }
         }
         let after = audit_state(&updated)?;

@@ -7,12 +7,35 @@ use tracing::info;
 
 use super::{Actor, Passport};
 use crate::account::{AppointmentOrder, Permission, Role, SessionToken};
-use crate::catalog::{read_catalog_csv, Department, DepartmentKind, Indicator, Section};
+use crate::catalog::{
+    read_catalog_csv, CatalogEntry, Department, DepartmentKind, Indicator, Section,
+};
 use crate::error::{Error, Result};
 use crate::id::Id;
-use crate::records::Changes;
+use crate::records::{Changes, Claim, Record, Versioned};
+use crate::storage::{IndexEntry, RecordKind};
 use crate::text;
 use crate::value::Assignment;
+
+/// The indicator record as the core reads and writes it. [`Indicator`] is a record of
+/// the same kind too, for stores that load definitions directly (a body without
+/// `retired_from` is an entry in force); the core writes entries, so that a retirement
+/// is never dropped.
+impl Record for CatalogEntry {
+    const KIND: RecordKind = RecordKind::Indicator;
+    fn key(&self) -> String {
+        self.indicator.key()
+    }
+    fn index(&self) -> Vec<IndexEntry> {
+        self.indicator.index()
+    }
+}
+
+/// The claim that makes a second assignment of one executor to one indicator impossible
+/// while the first is in force: two concurrent assignments cannot both insert it.
+pub(crate) fn assignment_claim(executor: &Id, code: &str, holder: &Id) -> Claim {
+    Claim { name: format!("assignment/{executor}/{code}"), holder: Some(holder.clone()) }
+}
 
 /// What loading a catalog file did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -100,11 +123,13 @@ impl Passport {
                 return Err(Error::not_found("department", department.as_str()));
             }
         }
-        if let Some(existing) = self.get::<Indicator>(&indicator.code).await? {
+        if let Some(existing) = self.get::<CatalogEntry>(&indicator.code).await? {
+            // A retired indicator loaded again from the same file stays retired.
+            let existing = existing.record.indicator;
             if indicator.first_period.is_none() {
-                indicator.first_period = existing.record.first_period;
+                indicator.first_period = existing.first_period;
             }
-            if existing.record == indicator {
+            if existing == indicator {
                 return Ok(false);
             }
             return Err(Error::AlreadyExists { kind: "indicator", id: indicator.code });
@@ -121,7 +146,7 @@ impl Passport {
         if indicator.first_period.is_none() {
             indicator.first_period = Some(indicator.first_period_due_on_or_after(self.today()));
         }
-        changes.insert(&indicator)?;
+        changes.insert(&CatalogEntry::in_force(indicator.clone()))?;
         changes.insert(&crate::governance::IndicatorVersion {
             code: indicator.code.clone(),
             number: 1,
@@ -131,6 +156,8 @@ impl Passport {
             recorded_by: actor.id().clone(),
             proposal: None,
             reason: "defined".into(),
+            proposed_by: None,
+            decision_reason: None,
         })?;
         changes.audit(self.audit_entry(
             Some(actor.id()),
@@ -227,22 +254,58 @@ impl Passport {
         Ok(all)
     }
 
-    /// One indicator by code.
+    /// One indicator of the current catalog by code, with its newest definition.
+    ///
+    /// A retired indicator (one whose retirement is approved, even from a period still
+    /// to come) is refused with [`Error::WrongState`] naming the period it is retired
+    /// from, as [`catalog`](Self::catalog) leaves it out: its definitions for
+    /// earlier periods are in [`catalog_for_period`](Self::catalog_for_period) and
+    /// [`indicator_history`](Self::indicator_history), and
+    /// [`catalog_entry`](Self::catalog_entry) shows it with its retirement.
     pub async fn indicator(&self, token: &SessionToken, code: &str) -> Result<Indicator> {
         let actor = self.authenticate(token).await?;
         actor.require(Permission::ReadCatalog)?;
-        self.indicator_unchecked(code).await
+        let entry = self.catalog_entry_unchecked(code).await?.record;
+        if let Some(retired) = entry.retired_from {
+            return Err(retired_error(&entry.indicator.code, retired));
+        }
+        Ok(entry.indicator)
     }
 
-    pub(crate) async fn indicator_unchecked(&self, code: &str) -> Result<Indicator> {
-        self.get::<Indicator>(code.trim())
+    /// One indicator by code as the current catalog holds it, retired or not: its
+    /// newest definition and, once retired, the period it is retired from.
+    pub async fn catalog_entry(&self, token: &SessionToken, code: &str) -> Result<CatalogEntry> {
+        let actor = self.authenticate(token).await?;
+        actor.require(Permission::ReadCatalog)?;
+        Ok(self.catalog_entry_unchecked(code).await?.record)
+    }
+
+    /// The stored entry of `code`, with its retirement as the history has it: the
+    /// history decides, so that an indicator retired before entries recorded retirement
+    /// reads as retired too.
+    pub(crate) async fn catalog_entry_unchecked(
+        &self,
+        code: &str,
+    ) -> Result<Versioned<CatalogEntry>> {
+        let code = code.trim();
+        let mut entry = self
+            .get::<CatalogEntry>(code)
             .await?
-            .map(|i| i.record)
-            .ok_or_else(|| Error::not_found("indicator", code.trim()))
+            .ok_or_else(|| Error::not_found("indicator", code))?;
+        if entry.record.retired_from.is_none() {
+            entry.record.retired_from = self.history_of(code).await?.retired_from(code, None);
+        }
+        Ok(entry)
     }
 
     /// Assigns an executor to an indicator from the date of the appointment order.
     /// The head of the indicator's department, or an administrator, may.
+    ///
+    /// Refused with [`Error::WrongState`] once the indicator's retirement has taken
+    /// effect (its first retired period has begun); a retirement from a later period
+    /// still lets executors be appointed for the periods left. Refused as existing if
+    /// the executor already holds an assignment to it in force, even when two identical
+    /// calls race.
     pub async fn assign_executor(
         &self,
         token: &SessionToken,
@@ -253,7 +316,13 @@ impl Passport {
         let actor = self.authenticate(token).await?;
         actor.require(Permission::AssignExecutors)?;
         order.validate("order number")?;
-        let indicator = self.indicator_unchecked(indicator).await?;
+        let entry = self.catalog_entry_unchecked(indicator).await?.record;
+        // Until its retirement takes effect the indicator still has periods to report,
+        // and a department that loses their executor must be able to appoint another.
+        if let Some(retired) = entry.retired_from.filter(|p| p.first_day() <= self.today()) {
+            return Err(retired_error(&entry.indicator.code, retired));
+        }
+        let indicator = entry.indicator;
         let is_head_of_it = actor.has_role(Role::DepartmentHead)
             && indicator.department.is_some()
             && actor.account.record.department == indicator.department;
@@ -275,10 +344,7 @@ impl Passport {
             .iter()
             .any(|a| a.record.indicator == indicator.code && a.record.ended_at.is_none())
         {
-            return Err(Error::AlreadyExists {
-                kind: "assignment",
-                id: format!("{executor} to {}", indicator.code),
-            });
+            return Err(already_assigned(executor, &indicator.code));
         }
 
         let assignment = Assignment {
@@ -292,6 +358,7 @@ impl Passport {
         };
         let mut changes = Changes::new();
         changes.insert(&assignment)?;
+        changes.insert(&assignment_claim(executor, &indicator.code, &assignment.id))?;
         changes.audit(self.audit_entry(
             Some(actor.id()),
             "assignment.create",
@@ -299,7 +366,11 @@ impl Passport {
             None::<&()>,
             Some(&assignment),
         )?);
-        self.apply(changes).await?;
+        // A concurrent identical assignment inserted the claim first.
+        self.apply(changes).await.map_err(|e| match e {
+            Error::Conflict(_) => already_assigned(executor, &indicator.code),
+            other => other,
+        })?;
         Ok(assignment)
     }
 
@@ -334,4 +405,16 @@ impl Passport {
             .map(|a| a.record)
             .collect())
     }
+}
+
+fn already_assigned(executor: &Id, code: &str) -> Error {
+    Error::AlreadyExists { kind: "assignment", id: format!("{executor} to {code}") }
+}
+
+/// The refusal of an operation on the current catalog for a retired indicator.
+pub(crate) fn retired_error(code: &str, retired_from: crate::period::Period) -> Error {
+    Error::WrongState(format!(
+        "indicator {code} is retired from {retired_from}; its definitions for earlier periods \
+         stay in its history"
+    ))
 }

@@ -8,7 +8,7 @@ use tracing::info;
 
 use super::{Actor, Passport, PassportRow};
 use crate::account::{Permission, SessionToken};
-use crate::catalog::{Department, Indicator, Section};
+use crate::catalog::{CatalogEntry, Department, Indicator, Section};
 use crate::deadline::ValueRef;
 use crate::error::{Error, Result};
 use crate::governance::{
@@ -127,11 +127,54 @@ impl Passport {
     ) -> Result<Vec<IndicatorVersion>> {
         self.authenticate(token).await?.require(Permission::ReadCatalog)?;
         let history = self.history_of(code).await?;
-        let versions = history.versions(code.trim()).to_vec();
+        let mut versions = history.versions(code.trim()).to_vec();
         if versions.is_empty() {
             return Err(Error::not_found("indicator", code.trim()));
         }
+        // Versions stored before they kept the proposer and the decision's reason get
+        // them from their proposal, which has both.
+        for version in &mut versions {
+            let Some(id) = &version.proposal else { continue };
+            if version.proposed_by.is_some() {
+                continue;
+            }
+            if let Some(proposal) = self.get::<ChangeProposal>(id.as_str()).await? {
+                version.proposed_by = Some(proposal.record.proposed_by);
+                version.decision_reason = proposal.record.decision_reason;
+            }
+        }
         Ok(versions)
+    }
+
+    /// The whole catalog, every periodicity, as it was in force at instant `at` and as
+    /// it was known then: each indicator with the definition that applied to the period
+    /// of its periodicity containing that day (in the city's time zone), counting only
+    /// the changes recorded by `at`. An indicator retired for that period is left out;
+    /// a change approved later, even with effect from an earlier period, does not show.
+    ///
+    /// This answers "which list of indicators was in force on 10 April 2026, with which
+    /// units and methodologies". For one period's catalog as known at a moment, see
+    /// [`catalog_for_period`](Self::catalog_for_period).
+    pub async fn catalog_as_of(
+        &self,
+        token: &SessionToken,
+        at: DateTime<Utc>,
+    ) -> Result<Vec<Indicator>> {
+        self.authenticate(token).await?.require(Permission::ReadCatalog)?;
+        let day = at.with_timezone(&self.settings.time_zone).date_naive();
+        let history = self.history().await?;
+        self.in_catalog_order(history.catalog_on(day, Some(at))).await
+    }
+
+    /// One change proposal by id, pending or decided: what was proposed, by whom and
+    /// why, and the chief of staff's decision with its reason. Anyone who reads the
+    /// catalog may see it.
+    pub async fn proposal(&self, token: &SessionToken, id: &Id) -> Result<ChangeProposal> {
+        self.authenticate(token).await?.require(Permission::ReadCatalog)?;
+        self.get::<ChangeProposal>(id.as_str())
+            .await?
+            .map(|p| p.record)
+            .ok_or_else(|| Error::not_found("change proposal", id.as_str()))
     }
 
     /// Proposes a change to the catalog: a department head for their own department's
@@ -183,6 +226,10 @@ impl Passport {
     }
 
     /// Checks that a change makes sense now and returns the responsible department.
+    ///
+    /// Run when a proposal is filed and again when it is approved, since the catalog
+    /// may have changed in between. A retirement is final: nothing is changed from its
+    /// period on, and an indicator is retired once.
     async fn check_change(
         &self,
         change: &ProposedChange,
@@ -191,6 +238,7 @@ impl Passport {
         let code = change.code().trim();
         let history = self.history_of(code).await?;
         let exists = !history.versions(code).is_empty();
+        let retired_from = history.retired_from(code, None);
         let check_definition = |indicator: &Indicator| -> Result<()> {
             indicator.validate()?;
             if indicator.periodicity != effective_from.periodicity() {
@@ -214,16 +262,40 @@ impl Passport {
                 if !exists {
                     return Err(Error::not_found("indicator", code));
                 }
+                if let Some(retired) = retired_from {
+                    if retired.first_day() <= effective_from.first_day() {
+                        return Err(Error::WrongState(format!(
+                            "{code} is retired from {retired}; a change from {effective_from} \
+                             would bring it back"
+                        )));
+                    }
+                }
                 check_definition(indicator)?;
                 self.check_department(indicator).await?;
-                let before = self.indicator_unchecked(code).await?;
+                let before = self.catalog_entry_unchecked(code).await?.record.indicator;
                 Ok(before.department.or_else(|| indicator.department.clone()))
             }
             ProposedChange::Retire { .. } => {
                 if !exists {
                     return Err(Error::not_found("indicator", code));
                 }
-                Ok(self.indicator_unchecked(code).await?.department)
+                if let Some(retired) = retired_from {
+                    return Err(Error::WrongState(format!(
+                        "{code} is already retired from {retired}"
+                    )));
+                }
+                // A version starting later would bring the indicator back from its start.
+                let later = history
+                    .versions(code)
+                    .iter()
+                    .filter_map(|v| v.effective_from)
+                    .find(|p| p.first_day() > effective_from.first_day());
+                if let Some(later) = later {
+                    return Err(Error::WrongState(format!(
+                        "{code} has a change from {later}; retire it from {later} or later"
+                    )));
+                }
+                Ok(self.catalog_entry_unchecked(code).await?.record.indicator.department)
             }
         }
     }
@@ -248,6 +320,18 @@ impl Passport {
     ) -> Result<ChangeProposal> {
         let (actor, current) = self.begin_proposal_decision(token, proposal).await?;
         text::check_reason("reason", reason)?;
+        // The catalog may have changed since the proposal was filed: another proposal
+        // for the same code approved, the indicator retired.
+        let record = &current.record;
+        if let Err(stale) = self.check_change(&record.change, record.effective_from).await {
+            return Err(Error::WrongState(format!(
+                "change proposal {proposal} ({} {} from {}) no longer fits the catalog: \
+                 {stale}; reject it, and file a new one if still needed",
+                record.change.as_str(),
+                record.change.code(),
+                record.effective_from
+            )));
+        }
         let mut decided = current.record.clone();
         decided.status = Decision::Approved;
         decided.decided_by = Some(actor.id().clone());
@@ -382,23 +466,41 @@ impl Passport {
             recorded_by: actor.id().clone(),
             proposal: Some(proposal.id.clone()),
             reason: proposal.justification.clone(),
+            proposed_by: Some(proposal.proposed_by.clone()),
+            decision_reason: proposal.decision_reason.clone(),
         };
         changes.insert(&version)?;
 
-        // The indicator record holds the newest definition, for current reads.
-        let current = self.get::<Indicator>(&code).await?;
-        if let Some(definition) = &definition {
-            let newest_first = versions.iter().all(|v| {
-                v.record
-                    .effective_from
-                    .is_none_or(|p| p.first_day() <= proposal.effective_from.first_day())
-            });
-            if current.is_none() || newest_first {
-                if self.get::<Section>(&definition.section).await?.is_none() {
-                    let position = self.scan::<Section>("").await?.len() as u32 + 1;
-                    changes.insert(&Section { name: definition.section.clone(), position })?;
+        // The indicator record holds the newest definition and any retirement, for
+        // current reads and for readers outside the core (the SQL views).
+        let current = self.get::<CatalogEntry>(&code).await?;
+        match &definition {
+            Some(definition) => {
+                let newest_first = versions.iter().all(|v| {
+                    v.record
+                        .effective_from
+                        .is_none_or(|p| p.first_day() <= proposal.effective_from.first_day())
+                });
+                if current.is_none() || newest_first {
+                    if self.get::<Section>(&definition.section).await?.is_none() {
+                        let position = self.scan::<Section>("").await?.len() as u32 + 1;
+                        changes.insert(&Section { name: definition.section.clone(), position })?;
+                    }
+                    let entry = CatalogEntry {
+                        indicator: definition.clone(),
+                        retired_from: current.as_ref().and_then(|c| c.record.retired_from),
+                    };
+                    changes.upsert(&entry, current.map(|c| c.version))?;
                 }
-                changes.upsert(definition, current.map(|c| c.version))?;
+            }
+            None => {
+                // The last definition stays, so that earlier periods read as before.
+                let current = current.ok_or_else(|| Error::not_found("indicator", &code))?;
+                let entry = CatalogEntry {
+                    retired_from: Some(proposal.effective_from),
+                    ..current.record.clone()
+                };
+                changes.update(&entry, current.version)?;
             }
         }
         Ok(())
