@@ -8,6 +8,8 @@ use citypassport_core::{
     ValueInput, ValueKind,
 };
 
+use citypassport_core::storage::RecordKind;
+
 use crate::city::City;
 
 fn period(text: &str) -> Period {
@@ -445,4 +447,317 @@ pub async fn quarterly_report_lists_the_corrections_of_the_quarter(storage: Arc<
     assert!(q3.to_text().contains("уточнение"));
     let q2 = p.quarterly_report(&city.viewer.token, period("2026-Q2")).await.unwrap();
     assert!(q2.corrections.is_empty());
+}
+
+/// A proposal is checked again when it is approved: a second proposal to add the same
+/// code, approved after the first, is refused naming the proposal and the reason, and
+/// the first addition stays in force for every period.
+pub async fn proposal_that_no_longer_fits_the_catalog_is_refused_at_approval(
+    storage: Arc<dyn Storage>,
+) {
+    let city = City::build_with(storage, long_sessions()).await;
+    let p = &city.passport;
+    let mut kindergartens = crate::city::indicator(
+        "EDU-3",
+        ValueKind::Integer,
+        Periodicity::Quarterly,
+        &city.education,
+    );
+    kindergartens.name = "Число детских садов".into();
+    let mut renamed = kindergartens.clone();
+    renamed.name = "Число дошкольных организаций".into();
+    let add = |indicator: Indicator, from: &str| {
+        let token = city.head.token.clone();
+        let from = period(from);
+        async move {
+            p.propose_change(&token, ProposedChange::Add { indicator }, "новый", from).await
+        }
+    };
+    let first = add(kindergartens, "2026-Q3").await.unwrap();
+    let second = add(renamed, "2027-Q1").await.unwrap();
+    p.approve_proposal(&city.chief.token, &first.id, "да").await.unwrap();
+
+    let err = p.approve_proposal(&city.chief.token, &second.id, "тоже да").await.unwrap_err();
+    let message = err.to_string();
+    assert!(matches!(err, Error::WrongState(_)), "{err:?}");
+    assert!(
+        message.contains(second.id.as_str()) && message.contains("already exists"),
+        "{message}"
+    );
+    assert_eq!(p.indicator_history(&city.viewer.token, "EDU-3").await.unwrap().len(), 1);
+    assert_eq!(p.proposal(&city.viewer.token, &second.id).await.unwrap().status, Decision::Pending);
+    for quarter in ["2026-Q3", "2027-Q2"] {
+        let catalog =
+            p.catalog_for_period(&city.viewer.token, period(quarter), None).await.unwrap();
+        let edu3 = catalog.iter().find(|i| i.code == "EDU-3").unwrap();
+        assert_eq!(edu3.name, "Число детских садов", "{quarter}");
+    }
+    // The stale proposal can still be rejected, which records why.
+    p.reject_proposal(&city.chief.token, &second.id, "уже добавлен").await.unwrap();
+}
+
+/// A change filed before the indicator was retired cannot bring it back: its approval is
+/// refused, and the indicator stays retired.
+pub async fn change_filed_before_a_retirement_cannot_bring_it_back(storage: Arc<dyn Storage>) {
+    let city = City::build_with(storage, long_sessions()).await;
+    let p = &city.passport;
+    let mut renamed = current(&city, "EDU-2").await;
+    renamed.name = "Новое имя".into();
+    let change = p
+        .propose_change(
+            &city.head.token,
+            ProposedChange::Change { indicator: renamed },
+            "уточнение названия",
+            period("2026-M10"),
+        )
+        .await
+        .unwrap();
+    p.change_catalog(
+        &city.chief.token,
+        ProposedChange::Retire { code: "EDU-2".into() },
+        "исключён из перечня области",
+        period("2026-M09"),
+    )
+    .await
+    .unwrap();
+
+    let err = p.approve_proposal(&city.chief.token, &change.id, "да").await.unwrap_err();
+    let message = err.to_string();
+    assert!(matches!(err, Error::WrongState(_)), "{err:?}");
+    assert!(
+        message.contains(change.id.as_str()) && message.contains("retired from 2026-M09"),
+        "{message}"
+    );
+    let november =
+        p.catalog_for_period(&city.viewer.token, period("2026-M11"), None).await.unwrap();
+    assert!(!november.iter().any(|i| i.code == "EDU-2"));
+    assert_eq!(p.indicator_history(&city.viewer.token, "EDU-2").await.unwrap().len(), 2);
+
+    // Nor can it be retired twice, or changed from its retirement on directly.
+    let again = ProposedChange::Retire { code: "EDU-2".into() };
+    assert!(matches!(
+        p.change_catalog(&city.chief.token, again, "ещё раз", period("2026-M08")).await,
+        Err(Error::WrongState(_))
+    ));
+    let mut revived = current_entry(&city, "EDU-2").await;
+    revived.name = "Возвращён".into();
+    assert!(matches!(
+        p.change_catalog(
+            &city.chief.token,
+            ProposedChange::Change { indicator: revived },
+            "вернуть",
+            period("2026-M12")
+        )
+        .await,
+        Err(Error::WrongState(_))
+    ));
+}
+
+async fn current_entry(city: &City, code: &str) -> Indicator {
+    city.passport.catalog_entry(&city.viewer.token, code).await.unwrap().indicator
+}
+
+/// A retired indicator shows its retirement in the current record: it takes no new
+/// assignments and no values from its retirement on, while earlier periods read and
+/// report as before.
+pub async fn retired_indicator_takes_no_assignments_nor_values_from_its_retirement(
+    storage: Arc<dyn Storage>,
+) {
+    let city = City::build_with(storage.clone(), long_sessions()).await;
+    let p = &city.passport;
+    accepted(&city, "EDU-2", "2026-M06", "12,5").await;
+    p.change_catalog(
+        &city.chief.token,
+        ProposedChange::Retire { code: "EDU-2".into() },
+        "исключён из перечня области",
+        period("2026-M08"),
+    )
+    .await
+    .unwrap();
+
+    // The stored record keeps the last definition and says from when it is retired.
+    let entry = p.catalog_entry(&city.viewer.token, "EDU-2").await.unwrap();
+    assert_eq!(entry.retired_from, Some(period("2026-M08")));
+    assert_eq!(entry.indicator.name, "Показатель EDU-2");
+    let stored = storage.get(RecordKind::Indicator, "EDU-2").await.unwrap().unwrap();
+    assert!(stored.body.contains(r#""retired_from":"2026-M08""#), "{}", stored.body);
+    assert!(stored.body.contains(r#""name":"Показатель EDU-2""#), "{}", stored.body);
+
+    let err = p.indicator(&city.viewer.token, "EDU-2").await.unwrap_err();
+    assert!(matches!(&err, Error::WrongState(m) if m.contains("retired from 2026-M08")), "{err}");
+    assert!(!p.catalog(&city.viewer.token).await.unwrap().iter().any(|i| i.code == "EDU-2"));
+    // July is still to be reported: a new executor may be appointed for it until August.
+    let order = citypassport_core::AppointmentOrder {
+        number: "30-к".into(),
+        date: "2026-06-01".parse().unwrap(),
+    };
+    p.assign_executor(&city.head.token, &city.other_executor.id, "EDU-2", order.clone())
+        .await
+        .unwrap();
+    city.clock.advance(Duration::days(33));
+    let late = City::person(
+        p,
+        &city.admin.token,
+        "late@city.example",
+        vec![citypassport_core::Role::Executor],
+        Some(city.education.clone()),
+    )
+    .await;
+    let err = p.assign_executor(&city.head.token, &late.id, "EDU-2", order).await.unwrap_err();
+    assert!(matches!(&err, Error::WrongState(m) if m.contains("retired from 2026-M08")), "{err}");
+
+    for month in ["2026-M08", "2026-M09"] {
+        let err = p
+            .save_draft(&city.executor.token, "EDU-2", period(month), ValueInput::Text("1".into()))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::Invalid { field, reason }
+                if field == "period" && reason.contains("retired from 2026-M08")),
+            "{month}: {err}"
+        );
+    }
+    // Periods before the retirement are entered, read and reported as before.
+    p.save_draft(&city.executor.token, "EDU-2", period("2026-M07"), ValueInput::Text("3".into()))
+        .await
+        .unwrap();
+    let june = p.period_passport(&city.viewer.token, period("2026-M06")).await.unwrap();
+    let row = june.iter().find(|r| r.indicator.code == "EDU-2").unwrap();
+    assert_eq!(row.value.as_ref().unwrap().entry.to_string(), "12.5");
+    assert_eq!(row.indicator.name, "Показатель EDU-2");
+}
+
+/// An indicator's history says who proposed each change, who approved it and why; one
+/// proposal is read by id.
+pub async fn indicator_history_says_who_proposed_and_why_it_was_approved(
+    storage: Arc<dyn Storage>,
+) {
+    let city = City::build_with(storage, long_sessions()).await;
+    let p = &city.passport;
+    let mut renamed = current(&city, "EDU-1").await;
+    renamed.methodology = "По форме 85-К".into();
+    let proposal = p
+        .propose_change(
+            &city.head.token,
+            ProposedChange::Change { indicator: renamed.clone() },
+            "новая форма отчётности",
+            period("2026-M09"),
+        )
+        .await
+        .unwrap();
+    p.approve_proposal(&city.chief.token, &proposal.id, "форма утверждена Росстатом")
+        .await
+        .unwrap();
+    renamed.name = "Численность воспитанников".into();
+    p.change_catalog(
+        &city.chief.token,
+        ProposedChange::Change { indicator: renamed },
+        "уточнение названия",
+        period("2026-M10"),
+    )
+    .await
+    .unwrap();
+
+    let history = p.indicator_history(&city.viewer.token, "EDU-1").await.unwrap();
+    let told: Vec<_> = history
+        .iter()
+        .map(|v| {
+            (
+                v.proposed_by.clone(),
+                v.recorded_by.clone(),
+                v.reason.as_str(),
+                v.decision_reason.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        told,
+        [
+            (None, city.chief.id.clone(), "defined", None),
+            (
+                Some(city.head.id.clone()),
+                city.chief.id.clone(),
+                "новая форма отчётности",
+                Some("форма утверждена Росстатом")
+            ),
+            (
+                Some(city.chief.id.clone()),
+                city.chief.id.clone(),
+                "уточнение названия",
+                Some("уточнение названия")
+            ),
+        ]
+    );
+
+    let read = p.proposal(&city.viewer.token, &proposal.id).await.unwrap();
+    assert_eq!(
+        (read.status, read.proposed_by, read.decided_by, read.decision_reason.as_deref()),
+        (
+            Decision::Approved,
+            city.head.id.clone(),
+            Some(city.chief.id.clone()),
+            Some("форма утверждена Росстатом")
+        )
+    );
+    let unknown = citypassport_core::Id::generate();
+    assert!(matches!(
+        p.proposal(&city.viewer.token, &unknown).await,
+        Err(Error::NotFound { kind: "change proposal", .. })
+    ));
+    assert!(matches!(
+        p.proposal(&citypassport_core::Secret::generate(), &proposal.id).await,
+        Err(Error::Unauthenticated)
+    ));
+}
+
+/// The whole catalog, every periodicity, can be read as it was in force and known at a
+/// past moment: a change recorded later, even with effect from an earlier period, does
+/// not show; a retirement shows only from its period.
+pub async fn whole_catalog_as_of_a_moment_is_reproduced(storage: Arc<dyn Storage>) {
+    let city = City::build_with(storage, long_sessions()).await;
+    let p = &city.passport;
+    let chief = &city.chief.token;
+    for (code, periodicity) in [("EDU-Q", Periodicity::Quarterly), ("EDU-Y", Periodicity::Yearly)] {
+        let definition =
+            crate::city::indicator(code, ValueKind::Integer, periodicity, &city.education);
+        p.define_indicator(chief, definition).await.unwrap();
+    }
+    let before = city.clock.now_for_tests();
+    city.clock.advance(Duration::days(3));
+    let mut renamed = current(&city, "EDU-2").await;
+    renamed.name = "Новое имя".into();
+    let rename = ProposedChange::Change { indicator: renamed };
+    p.change_catalog(chief, rename, "переименование", period("2026-M01")).await.unwrap();
+    let retire = ProposedChange::Retire { code: "HOUSE-1".into() };
+    p.change_catalog(chief, retire, "передан области", period("2026-M09")).await.unwrap();
+    let after = city.clock.now_for_tests();
+
+    let viewer = &city.viewer.token;
+    let names =
+        |catalog: Vec<Indicator>| catalog.into_iter().map(|i| (i.code, i.name)).collect::<Vec<_>>();
+    let shown = |code: &str| (code.to_string(), format!("Показатель {code}"));
+    let then = names(p.catalog_as_of(viewer, before).await.unwrap());
+    assert_eq!(
+        then,
+        [shown("EDU-1"), shown("EDU-2"), shown("EDU-Q"), shown("EDU-Y"), shown("HOUSE-1")]
+    );
+    let now = names(p.catalog_as_of(viewer, after).await.unwrap());
+    assert_eq!(
+        now,
+        [
+            shown("EDU-1"),
+            ("EDU-2".to_string(), "Новое имя".to_string()),
+            shown("EDU-Q"),
+            shown("EDU-Y"),
+            shown("HOUSE-1")
+        ]
+    );
+    let september = after + Duration::days(70);
+    let later: Vec<String> =
+        p.catalog_as_of(viewer, september).await.unwrap().into_iter().map(|i| i.code).collect();
+    assert_eq!(later, ["EDU-1", "EDU-2", "EDU-Q", "EDU-Y"]);
+    assert!(matches!(
+        p.catalog_as_of(&citypassport_core::Secret::generate(), after).await,
+        Err(Error::Unauthenticated)
+    ));
 }

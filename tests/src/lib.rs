@@ -88,6 +88,19 @@ macro_rules! scenarios {
             governance::as_of_read_returns_the_value_of_that_moment,
             governance::rejected_correction_is_kept_and_changes_nothing,
             governance::quarterly_report_lists_the_corrections_of_the_quarter,
+            governance::proposal_that_no_longer_fits_the_catalog_is_refused_at_approval,
+            governance::change_filed_before_a_retirement_cannot_bring_it_back,
+            governance::retired_indicator_takes_no_assignments_nor_values_from_its_retirement,
+            governance::indicator_history_says_who_proposed_and_why_it_was_approved,
+            governance::whole_catalog_as_of_a_moment_is_reproduced,
+        );
+        $crate::__scenario_tests!(
+            $fresh;
+            scenarios::parallel_wrong_guesses_all_count_towards_the_lock,
+            scenarios::session_token_is_stored_only_as_its_digest,
+            scenarios::audit_log_keeps_no_email_of_an_account_lifecycle,
+            scenarios::account_may_hold_several_roles,
+            scenarios::concurrent_identical_assignments_make_one,
         );
         $crate::__scenario_tests!(
             $fresh;
@@ -96,6 +109,7 @@ macro_rules! scenarios {
             hardening::calendar_year_loaded_again_replaces_the_stored_year,
             hardening::concurrent_reviews_corrections_and_resubmissions_lose_no_update,
             hardening::text_fields_are_limited_and_unicode_names_kept,
+            hardening::every_limited_text_field_refuses_overlong_text_naming_the_field,
         );
     };
 }

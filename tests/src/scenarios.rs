@@ -1,10 +1,14 @@
 //! The scenarios, each named after the rule it checks.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use chrono::Duration;
+use citypassport_core::storage::{AuditRecord, ChangeSet, RecordKind, StoredRecord};
 use citypassport_core::{
-    AuditQuery, Error, Period, Role, Secret, Storage, ValueInput, ValueStatus,
+    AuditQuery, Error, NewAccount, Passport, Period, Role, Secret, Settings, Storage, ValueInput,
+    ValueStatus,
 };
 
 use crate::city::{City, PASSWORD};
@@ -250,6 +254,252 @@ pub async fn repeated_failures_lock_the_login_for_a_while(storage: Arc<dyn Stora
     p.login(&city.viewer.email, PASSWORD).await.unwrap();
 }
 
+/// Wrong guesses sent at the same moment all count: as many parallel guesses as the
+/// limit lock the login, and the right password is then refused too.
+pub async fn parallel_wrong_guesses_all_count_towards_the_lock(storage: Arc<dyn Storage>) {
+    let city = City::build(storage).await;
+    let p = &city.passport;
+    let limit = p.settings().max_failed_logins as usize;
+    for email in [city.viewer.email.clone(), "ghost@city.example".to_string()] {
+        let start = Arc::new(tokio::sync::Barrier::new(limit));
+        let mut guesses = Vec::new();
+        for n in 0..limit {
+            let (p, email, start) = (p.clone(), email.clone(), start.clone());
+            guesses.push(tokio::spawn(async move {
+                start.wait().await;
+                p.login(&email, &format!("wrong guess number {n}")).await
+            }));
+        }
+        for guess in guesses {
+            let outcome = guess.await.expect("guess task");
+            assert!(matches!(outcome, Err(Error::LoginFailed | Error::LockedOut)), "{outcome:?}");
+        }
+        assert!(matches!(p.login(&email, PASSWORD).await, Err(Error::LockedOut)), "{email}");
+    }
+}
+
+/// A session is stored under the digest of its token only: neither the stored sessions
+/// nor the audit log hold the token a person logs in with.
+pub async fn session_token_is_stored_only_as_its_digest(storage: Arc<dyn Storage>) {
+    let city = City::build(storage.clone()).await;
+    let token = city.passport.login(&city.viewer.email, PASSWORD).await.unwrap();
+    let sessions = storage.scan(RecordKind::Session, "").await.unwrap();
+    assert!(sessions.iter().any(|s| s.key == token.digest()), "the session is stored");
+    let people = [&city.admin, &city.chief, &city.head, &city.executor, &city.viewer];
+    let tokens: Vec<&str> =
+        people.iter().map(|person| person.token.expose()).chain([token.expose()]).collect();
+    for session in &sessions {
+        for raw in &tokens {
+            assert!(!session.key.contains(raw) && !session.body.contains(raw), "{}", session.key);
+        }
+    }
+    for record in storage.audit(&AuditQuery::default()).await.unwrap() {
+        let text = format!("{record:?}");
+        assert!(tokens.iter().all(|raw| !text.contains(raw)), "audit record {}", record.seq);
+    }
+}
+
+/// The audit log keeps no e-mail: not of an account created, logged in, locked, given a
+/// new setup token and deactivated, nor its digest, and the chain still verifies.
+pub async fn audit_log_keeps_no_email_of_an_account_lifecycle(storage: Arc<dyn Storage>) {
+    let city = City::build(storage.clone()).await;
+    let p = &city.passport;
+    let email = "Petrova.Lifecycle@City.Example";
+    // Not `City::person`, whose test names hold the e-mail.
+    let new = NewAccount {
+        email: email.into(),
+        full_name: "Петрова Анна Сергеевна".into(),
+        department: Some(city.education.clone()),
+        roles: [Role::Viewer].into(),
+        order: city_order(),
+    };
+    let (id, setup) = p.create_account(&city.admin.token, new).await.unwrap();
+    p.set_password(&setup, PASSWORD).await.unwrap();
+    let token = p.login(email, PASSWORD).await.unwrap();
+    p.logout(&token).await.unwrap();
+    for _ in 0..p.settings().max_failed_logins {
+        let _ = p.login(email, "not the password at all").await;
+    }
+    city.clock.advance(Duration::minutes(20));
+    let token = p.login(email, PASSWORD).await.unwrap();
+    p.change_password(&token, PASSWORD, "another long password").await.unwrap();
+    p.issue_setup_token(&city.admin.token, &id).await.unwrap();
+    p.deactivate_account(&city.admin.token, &id, "уволена, приказ 7-к").await.unwrap();
+
+    let normalized = email.to_lowercase();
+    let digest = citypassport_core::account::email_digest(&normalized);
+    let records = p.audit_log(&city.admin.token, &AuditQuery::default()).await.unwrap();
+    assert!(records.iter().any(|r| r.entry.action == "account.deactivate"));
+    for record in &records {
+        let text = format!("{record:?}").to_lowercase();
+        let what = format!("{} {}", record.seq, record.entry.action);
+        assert!(!text.contains(&normalized), "{what} holds the e-mail");
+        assert!(!text.contains(&digest), "{what} holds the e-mail's digest");
+    }
+    let created = records
+        .iter()
+        .find(|r| r.entry.action == "account.create" && r.entry.key == id.as_str())
+        .unwrap();
+    assert!(created.entry.after.as_deref().unwrap().contains("full_name"));
+    assert!(p.verify_audit_log(&city.controller.token).await.unwrap().is_intact());
+}
+
+/// An account may hold several roles and use each: a department head who is also an
+/// executor and a controller appoints executors, enters values and accepts others'
+/// submissions, and still cannot accept their own.
+pub async fn account_may_hold_several_roles(storage: Arc<dyn Storage>) {
+    let city = City::build(storage).await;
+    let p = &city.passport;
+    let roles = vec![Role::DepartmentHead, Role::Executor, Role::Controller];
+    let many = City::person(
+        p,
+        &city.admin.token,
+        "many@city.example",
+        roles,
+        Some(city.education.clone()),
+    )
+    .await;
+    let held = p.whoami(&many.token).await.unwrap().roles;
+    assert_eq!(held.len(), 3, "{held:?}");
+
+    // As the head of education: appoints executors, themselves included.
+    p.assign_executor(&many.token, &many.id, "EDU-2", city_order()).await.unwrap();
+    p.assign_executor(&many.token, &city.other_executor.id, "EDU-1", city_order()).await.unwrap();
+    // As an executor: enters and submits.
+    p.save_draft(&many.token, "EDU-2", july(), text("4,5")).await.unwrap();
+    p.submit(&many.token, "EDU-2", july()).await.unwrap();
+    // As a controller: accepts someone else's submission, never their own.
+    submitted(&city, "100").await;
+    assert_eq!(p.accept(&many.token, "EDU-1", july()).await.unwrap().status, ValueStatus::Accepted);
+    assert_denied(p.accept(&many.token, "EDU-2", july()).await);
+    assert_denied(p.return_value(&many.token, "EDU-2", july(), "сам себе").await);
+    p.accept(&city.controller.token, "EDU-2", july()).await.unwrap();
+}
+
+/// A store that waits before each write, so that callers started together all read
+/// before any of them writes: the race a uniqueness check must survive is then met in
+/// every run, on every backend, not only when the scheduler happens to allow it.
+#[derive(Debug)]
+struct SlowWrites(Arc<dyn Storage>);
+
+/// How long [`SlowWrites`] waits before a write.
+const WRITE_DELAY: std::time::Duration = std::time::Duration::from_millis(20);
+
+/// The boxed future of a [`Storage`] method, as `async_trait` writes it.
+type Pending<'a, T> = Pin<Box<dyn Future<Output = Result<T, Error>> + Send + 'a>>;
+
+// Written out as `async_trait` expands the trait, which this crate does not depend on;
+// the trait's provided methods keep their defaults.
+impl Storage for SlowWrites {
+    fn get<'life0, 'life1, 'async_trait>(
+        &'life0 self,
+        kind: RecordKind,
+        key: &'life1 str,
+    ) -> Pending<'async_trait, Option<StoredRecord>>
+    where
+        'life0: 'async_trait,
+        'life1: 'async_trait,
+        Self: 'async_trait,
+    {
+        self.0.get(kind, key)
+    }
+
+    fn find<'life0, 'life1, 'life2, 'async_trait>(
+        &'life0 self,
+        kind: RecordKind,
+        index: &'life1 str,
+        value: &'life2 str,
+    ) -> Pending<'async_trait, Vec<StoredRecord>>
+    where
+        'life0: 'async_trait,
+        'life1: 'async_trait,
+        'life2: 'async_trait,
+        Self: 'async_trait,
+    {
+        self.0.find(kind, index, value)
+    }
+
+    fn scan<'life0, 'life1, 'async_trait>(
+        &'life0 self,
+        kind: RecordKind,
+        prefix: &'life1 str,
+    ) -> Pending<'async_trait, Vec<StoredRecord>>
+    where
+        'life0: 'async_trait,
+        'life1: 'async_trait,
+        Self: 'async_trait,
+    {
+        self.0.scan(kind, prefix)
+    }
+
+    fn apply<'life0, 'async_trait>(
+        &'life0 self,
+        changes: ChangeSet,
+    ) -> Pending<'async_trait, Vec<u64>>
+    where
+        'life0: 'async_trait,
+        Self: 'async_trait,
+    {
+        Box::pin(async move {
+            tokio::time::sleep(WRITE_DELAY).await;
+            self.0.apply(changes).await
+        })
+    }
+
+    fn audit<'life0, 'life1, 'async_trait>(
+        &'life0 self,
+        query: &'life1 AuditQuery,
+    ) -> Pending<'async_trait, Vec<AuditRecord>>
+    where
+        'life0: 'async_trait,
+        'life1: 'async_trait,
+        Self: 'async_trait,
+    {
+        self.0.audit(query)
+    }
+
+    fn last_audit_seq<'life0, 'async_trait>(&'life0 self) -> Pending<'async_trait, u64>
+    where
+        'life0: 'async_trait,
+        Self: 'async_trait,
+    {
+        self.0.last_audit_seq()
+    }
+}
+
+/// Identical assignments sent at the same moment make one assignment; the others are
+/// refused as existing.
+pub async fn concurrent_identical_assignments_make_one(storage: Arc<dyn Storage>) {
+    let city = City::build(storage.clone()).await;
+    let slow: Arc<dyn Storage> = Arc::new(SlowWrites(storage));
+    let p = &Passport::with_settings(slow, city.clock.clone(), Settings::default());
+    const CALLS: usize = 6;
+    for code in ["EDU-1", "EDU-2", "HOUSE-1"] {
+        let start = Arc::new(tokio::sync::Barrier::new(CALLS));
+        let mut calls = Vec::new();
+        for _ in 0..CALLS {
+            let (p, start) = (p.clone(), start.clone());
+            let (admin, executor) = (city.admin.token.clone(), city.other_executor.id.clone());
+            calls.push(tokio::spawn(async move {
+                start.wait().await;
+                p.assign_executor(&admin, &executor, code, city_order()).await
+            }));
+        }
+        let mut made = 0;
+        for call in calls {
+            match call.await.expect("assignment task") {
+                Ok(_) => made += 1,
+                Err(Error::AlreadyExists { kind: "assignment", .. }) => {}
+                other => panic!("{code}: {other:?}"),
+            }
+        }
+        assert_eq!(made, 1, "{code}");
+        let stored = p.assignments_of_indicator(&city.viewer.token, code).await.unwrap();
+        let of_other = stored.iter().filter(|a| a.account == city.other_executor.id).count();
+        assert_eq!(of_other, 1, "{code}");
+    }
+}
+
 /// A session stops working when its lifetime is over.
 pub async fn session_expires(storage: Arc<dyn Storage>) {
     let city = City::build(storage).await;
@@ -469,6 +719,7 @@ pub async fn bulk_reads_are_recorded_in_the_audit_log(storage: Arc<dyn Storage>)
     p.indicator_series(&city.viewer.token, "EDU-1", "2026-M01".parse().unwrap(), july())
         .await
         .unwrap();
+    p.values_with_status(&city.viewer.token, ValueStatus::Accepted).await.unwrap();
     let records = p
         .audit_log(
             &city.controller.token,
@@ -478,7 +729,14 @@ pub async fn bulk_reads_are_recorded_in_the_audit_log(storage: Arc<dyn Storage>)
         .unwrap();
     let actions: Vec<(&str, &str)> =
         records.iter().map(|r| (r.entry.action.as_str(), r.entry.key.as_str())).collect();
-    assert_eq!(actions, [("export.period", "2026-M06"), ("export.series", "EDU-1")]);
+    assert_eq!(
+        actions,
+        [
+            ("export.period", "2026-M06"),
+            ("export.series", "EDU-1"),
+            ("export.values_with_status", "accepted")
+        ]
+    );
     assert!(records.iter().all(|r| r.entry.actor.as_ref() == Some(&city.viewer.id)));
 }
 
