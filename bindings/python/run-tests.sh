@@ -37,7 +37,7 @@ missing() {
 command -v cargo >/dev/null ||
     missing "cargo is not installed; install Rust with rustup (https://rustup.rs) and retry"
 command -v python3 >/dev/null ||
-    missing "python3 is not installed; install CPython 3.9 or later (e.g. apt-get install python3 python3-venv)"
+    missing "python3 is not installed; install CPython 3.9 or later (apt-get install python3)"
 python3 -c 'import sys; sys.exit(sys.version_info < (3, 9))' ||
     missing "python3 is $(python3 -V 2>&1); the package needs CPython 3.9 or later"
 
@@ -49,7 +49,7 @@ make_venv() {
     trial="$(mktemp -d)"
     if ! python3 -m venv "$trial/venv" >/dev/null 2>&1; then
         rm -rf "$trial"
-        missing "python3 cannot make a venv; install its venv module (e.g. apt-get install python3-venv) and retry"
+        missing "python3 cannot make a venv; install its venv module (apt-get install python3-venv)"
     fi
     rm -rf "$trial"
     step "creating the venv in $target"
@@ -57,9 +57,11 @@ make_venv() {
 }
 
 make_venv "$venv"
+make_venv "$bare_venv"
 step "installing the build and test tools"
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
     "maturin>=1.16,<2" pytest pandas matplotlib nbclient nbformat ipykernel
+"$bare_venv/bin/python" -m pip install --quiet --disable-pip-version-check pytest
 
 step "building the wheel ($profile profile)"
 rm -rf "$wheels"
@@ -86,8 +88,10 @@ if [[ "$python_tag-$abi_tag" != "cp39-abi3" ]]; then
 fi
 
 step "installing $wheel_name"
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check --force-reinstall \
-    --no-deps "${wheel[0]}"
+for python in "$venv/bin/python" "$bare_venv/bin/python"; do
+    "$python" -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps \
+        "${wheel[0]}"
+done
 
 # Runs pytest from the tests' folder, so that nothing of the source tree can shadow the
 # wheel; collecting no test is a failure here.
@@ -110,10 +114,6 @@ status=0
 run_pytest "$venv/bin/python" "$@" || status=$?
 
 step "pytest without pandas, in $bare_venv"
-make_venv "$bare_venv"
-"$bare_venv/bin/python" -m pip install --quiet --disable-pip-version-check pytest
-"$bare_venv/bin/python" -m pip install --quiet --disable-pip-version-check --force-reinstall \
-    --no-deps "${wheel[0]}"
 bare_status=0
 run_pytest "$bare_venv/bin/python" -q test_without_pandas.py || bare_status=$?
 
