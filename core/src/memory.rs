@@ -147,4 +147,11 @@ impl MemoryStorage {
             record.entry.action = action.to_string();
         }
     }
+
+    /// Removes an audit record, as someone with access to the memory could: for tests of
+    /// tamper evidence only.
+    #[doc(hidden)]
+    pub fn remove_audit_for_tests(&self, seq: u64) {
+        self.lock().audit.retain(|r| r.seq != seq);
+    }
 }

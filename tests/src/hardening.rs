@@ -2,10 +2,13 @@
 //! same values, reloading what is already stored, hostile text in every field.
 
 use std::collections::BTreeSet;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use citypassport_core::storage::RecordKind;
+use citypassport_core::storage::{AuditRecord, ChangeSet, RecordKind, StoredRecord};
 use citypassport_core::{
     AuditQuery, Correction, Decision, DepartmentKind, Error, NewAccount, Period, Periodicity, Role,
     SessionToken, Settings, Storage, ValueAction, ValueInput, ValueKind, ValueStatus,
@@ -91,6 +94,134 @@ pub async fn calendar_year_loaded_again_replaces_the_stored_year(storage: Arc<dy
     assert_eq!(stored_2027.count(), from_xml.days, "the XML's days replace the CSV's");
 }
 
+/// A store that waits a little before each write, so that writers who read the same
+/// record at about the same moment all read it before any of them writes: the race the
+/// version check must catch is then met in every run, on every backend, instead of
+/// only when the scheduler happens to interleave two calls.
+#[derive(Debug)]
+struct Unhurried(Arc<dyn Storage>);
+
+/// How long [`Unhurried`] waits before a write.
+const WRITE_DELAY: Duration = Duration::from_millis(3);
+
+/// The boxed future of a [`Storage`] method, as `async_trait` writes it.
+type Pending<'a, T> = Pin<Box<dyn Future<Output = Result<T, Error>> + Send + 'a>>;
+
+// Written out as `async_trait` expands the trait, which this crate does not depend on.
+impl Storage for Unhurried {
+    fn get<'life0, 'life1, 'async_trait>(
+        &'life0 self,
+        kind: RecordKind,
+        key: &'life1 str,
+    ) -> Pending<'async_trait, Option<StoredRecord>>
+    where
+        'life0: 'async_trait,
+        'life1: 'async_trait,
+        Self: 'async_trait,
+    {
+        self.0.get(kind, key)
+    }
+
+    fn get_many<'life0, 'life1, 'async_trait>(
+        &'life0 self,
+        kind: RecordKind,
+        keys: &'life1 [String],
+    ) -> Pending<'async_trait, Vec<Option<StoredRecord>>>
+    where
+        'life0: 'async_trait,
+        'life1: 'async_trait,
+        Self: 'async_trait,
+    {
+        self.0.get_many(kind, keys)
+    }
+
+    fn find<'life0, 'life1, 'life2, 'async_trait>(
+        &'life0 self,
+        kind: RecordKind,
+        index: &'life1 str,
+        value: &'life2 str,
+    ) -> Pending<'async_trait, Vec<StoredRecord>>
+    where
+        'life0: 'async_trait,
+        'life1: 'async_trait,
+        'life2: 'async_trait,
+        Self: 'async_trait,
+    {
+        self.0.find(kind, index, value)
+    }
+
+    fn scan<'life0, 'life1, 'async_trait>(
+        &'life0 self,
+        kind: RecordKind,
+        prefix: &'life1 str,
+    ) -> Pending<'async_trait, Vec<StoredRecord>>
+    where
+        'life0: 'async_trait,
+        'life1: 'async_trait,
+        Self: 'async_trait,
+    {
+        self.0.scan(kind, prefix)
+    }
+
+    fn scan_page<'life0, 'life1, 'life2, 'async_trait>(
+        &'life0 self,
+        kind: RecordKind,
+        prefix: &'life1 str,
+        after: Option<&'life2 str>,
+        limit: usize,
+    ) -> Pending<'async_trait, Vec<StoredRecord>>
+    where
+        'life0: 'async_trait,
+        'life1: 'async_trait,
+        'life2: 'async_trait,
+        Self: 'async_trait,
+    {
+        self.0.scan_page(kind, prefix, after, limit)
+    }
+
+    fn apply<'life0, 'async_trait>(
+        &'life0 self,
+        changes: ChangeSet,
+    ) -> Pending<'async_trait, Vec<u64>>
+    where
+        'life0: 'async_trait,
+        Self: 'async_trait,
+    {
+        Box::pin(async move {
+            tokio::time::sleep(WRITE_DELAY).await;
+            self.0.apply(changes).await
+        })
+    }
+
+    fn audit<'life0, 'life1, 'async_trait>(
+        &'life0 self,
+        query: &'life1 AuditQuery,
+    ) -> Pending<'async_trait, Vec<AuditRecord>>
+    where
+        'life0: 'async_trait,
+        'life1: 'async_trait,
+        Self: 'async_trait,
+    {
+        self.0.audit(query)
+    }
+
+    fn last_audit_seq<'life0, 'async_trait>(&'life0 self) -> Pending<'async_trait, u64>
+    where
+        'life0: 'async_trait,
+        Self: 'async_trait,
+    {
+        self.0.last_audit_seq()
+    }
+
+    fn flush<'life0, 'async_trait>(&'life0 self) -> Pending<'async_trait, ()>
+    where
+        'life0: 'async_trait,
+        Self: 'async_trait,
+    {
+        self.0.flush()
+    }
+}
+
 /// What a worker did, counted by kind.
 #[derive(Debug, Default)]
 struct Done {
@@ -100,37 +231,65 @@ struct Done {
     proposed: usize,
     /// Corrections rejected.
     rejected: usize,
+    /// Corrections refused because the value already holds the proposed amount.
+    unneeded: usize,
     /// Writes refused with a conflict or a changed state.
     refused: usize,
+    /// Of those, the writes refused with a conflict: they read the record before another
+    /// writer changed it, and the version check caught it.
+    conflicts: usize,
+}
+
+impl Done {
+    fn add(&mut self, other: Done) {
+        self.revisions += other.revisions;
+        self.proposed += other.proposed;
+        self.rejected += other.rejected;
+        self.unneeded += other.unneeded;
+        self.refused += other.refused;
+        self.conflicts += other.conflicts;
+    }
 }
 
 fn tally(done: &mut Done, result: Result<(), Error>, adds_revision: bool) {
     match result {
         Ok(()) if adds_revision => done.revisions += 1,
         Ok(()) => {}
-        Err(Error::Conflict(_) | Error::WrongState(_)) => done.refused += 1,
+        Err(Error::Conflict(_)) => {
+            done.refused += 1;
+            done.conflicts += 1;
+        }
+        Err(Error::WrongState(_)) => done.refused += 1,
         Err(e) => panic!("unexpected error: {e:?}"),
     }
 }
 
 /// Rounds each worker runs; more in the full run.
 fn concurrency_rounds() -> usize {
-    std::env::var("CITYPASSPORT_CONCURRENCY_ROUNDS").ok().and_then(|n| n.parse().ok()).unwrap_or(8)
+    std::env::var("CITYPASSPORT_CONCURRENCY_ROUNDS").ok().and_then(|n| n.parse().ok()).unwrap_or(12)
 }
 
 /// Reviewers, correctors, approvers and the executor all work the same values at once:
 /// every write either takes effect with its revision and audit record or is refused
 /// with a conflict or a changed state; no update is lost; each value's history, its
 /// corrections and the audit log agree; the audit chain verifies.
+///
+/// The collisions are made, not hoped for: in each round the controllers meet at a
+/// barrier and then all act on the same value, one accepting, one returning, one
+/// proposing a correction and the fourth repeating one of those, so that in every round
+/// at least two of them try to leave the same state; and the store waits a few
+/// milliseconds before each write ([`Unhurried`]), so that they all read the value
+/// before any of them writes it. The test asserts that writes were refused with a
+/// version conflict, which only a real race gives, and prints the counts.
 pub async fn concurrent_reviews_corrections_and_resubmissions_lose_no_update(
     storage: Arc<dyn Storage>,
 ) {
-    let city = City::build(storage).await;
+    let city = City::build(Arc::new(Unhurried(storage))).await;
     let p = &city.passport;
     let codes = ["EDU-1", "EDU-2"];
     let mut controllers = vec![city.controller.token.clone()];
     let mut chiefs = vec![city.chief.token.clone()];
-    for n in 0..2 {
+    for n in 0..3 {
         let email = format!("controller{n}@city.example");
         controllers.push(
             City::person(p, &city.admin.token, &email, vec![Role::Controller], None).await.token,
@@ -147,12 +306,17 @@ pub async fn concurrent_reviews_corrections_and_resubmissions_lose_no_update(
     let rounds = concurrency_rounds();
 
     let mut tasks = Vec::new();
+    let barrier = Arc::new(tokio::sync::Barrier::new(controllers.len()));
+    let reviewing = Arc::new(AtomicUsize::new(controllers.len()));
     for (n, token) in controllers.into_iter().enumerate() {
         let p = p.clone();
+        let barrier = barrier.clone();
+        let reviewing = reviewing.clone();
         tasks.push(tokio::spawn(async move {
             let mut done = Done::default();
             for round in 0..rounds {
-                let code = codes[(n + round) % 2];
+                let code = codes[round % 2];
+                barrier.wait().await;
                 let amount = format!("{}", 100 + n * 10 + round);
                 match (n + round) % 3 {
                     0 => tally(&mut done, p.accept(&token, code, june()).await.map(drop), true),
@@ -168,26 +332,35 @@ pub async fn concurrent_reviews_corrections_and_resubmissions_lose_no_update(
                             .map(drop);
                         match proposed {
                             Ok(()) => done.proposed += 1,
-                            // Another corrector already set the value to this amount.
+                            // Another corrector already set the value to this amount:
+                            // refused for what it says, not for a collision.
                             Err(Error::Invalid { field, .. }) if field == "value" => {
-                                done.refused += 1;
+                                done.unneeded += 1;
                             }
                             other => tally(&mut done, other, false),
                         }
                     }
                 }
             }
+            reviewing.fetch_sub(1, Ordering::SeqCst);
             done
         }));
     }
+    // The chiefs and the executor work for as long as the controllers do, and the chiefs
+    // then decide what is still pending, so that every kind of write meets the others.
     for (n, token) in chiefs.into_iter().enumerate() {
         let p = p.clone();
+        let reviewing = reviewing.clone();
         tasks.push(tokio::spawn(async move {
             let mut done = Done::default();
-            for round in 0..rounds * 2 {
+            for round in 0.. {
+                let still_reviewing = reviewing.load(Ordering::SeqCst) > 0;
                 let pending = p.corrections(&token, Some(Decision::Pending)).await.unwrap();
                 let Some(correction) = pending.get((n + round) % pending.len().max(1)) else {
-                    tokio::task::yield_now().await;
+                    if !still_reviewing {
+                        break;
+                    }
+                    tokio::time::sleep(WRITE_DELAY).await;
                     continue;
                 };
                 if (n + round) % 4 == 3 {
@@ -208,13 +381,17 @@ pub async fn concurrent_reviews_corrections_and_resubmissions_lose_no_update(
     {
         let p = p.clone();
         let token = city.executor.token.clone();
+        let reviewing = reviewing.clone();
         tasks.push(tokio::spawn(async move {
             let mut done = Done::default();
-            for round in 0..rounds * 4 {
+            for round in 0.. {
+                if reviewing.load(Ordering::SeqCst) == 0 {
+                    break;
+                }
                 let code = codes[round % 2];
                 let returned = p.value(&token, code, june()).await.unwrap();
                 let Some(value) = returned.filter(|v| v.status == ValueStatus::Returned) else {
-                    tokio::task::yield_now().await;
+                    tokio::time::sleep(WRITE_DELAY).await;
                     continue;
                 };
                 let fixed =
@@ -228,12 +405,10 @@ pub async fn concurrent_reviews_corrections_and_resubmissions_lose_no_update(
     }
     let mut total = Done::default();
     for task in tasks {
-        let done = task.await.unwrap();
-        total.revisions += done.revisions;
-        total.proposed += done.proposed;
-        total.rejected += done.rejected;
-        total.refused += done.refused;
+        total.add(task.await.unwrap());
     }
+    // Without a conflict the writers never raced, and the test would prove nothing.
+    assert!(total.conflicts > 0, "no write met a conflict: the writers never raced");
 
     let viewer = &city.viewer.token;
     let auditor = &city.controller.token;
@@ -284,12 +459,13 @@ pub async fn concurrent_reviews_corrections_and_resubmissions_lose_no_update(
     assert!(check.is_intact(), "{check:?}");
     println!(
         "concurrent writers: {} revisions, {} corrections proposed, {} approved, {} rejected, \
-         {} writes refused with a conflict or a changed state",
+         {} writes refused with a conflict or a changed state, of them {} conflicts",
         revisions,
         total.proposed,
         decided(Decision::Approved),
         total.rejected,
-        total.refused
+        total.refused,
+        total.conflicts
     );
 }
 
@@ -370,4 +546,222 @@ pub async fn text_fields_are_limited_and_unicode_names_kept(storage: Arc<dyn Sto
     }
     let token: &SessionToken = &city.viewer.token;
     assert!(p.departments(token).await.unwrap().len() >= 8);
+}
+
+/// The field an `Invalid` error names, checking that its reason is short: a refused
+/// megabyte is not echoed back into a message or a log.
+#[track_caller]
+fn refused_field<T: std::fmt::Debug>(result: Result<T, Error>) -> String {
+    match result {
+        Err(Error::Invalid { field, reason }) => {
+            assert!(reason.chars().count() < 300, "the reason echoes the input: {reason}");
+            field
+        }
+        other => panic!("expected an invalid field, got {other:?}"),
+    }
+}
+
+/// For a file's refusal, which names the file as the field and, in the reason, the
+/// line of the file and the field of that line: `file: field`, with the field taken
+/// from the reason's `line 2, field: …` or `line 2: invalid field: …`.
+#[track_caller]
+fn refused_in_file<T: std::fmt::Debug>(result: Result<T, Error>) -> String {
+    match result {
+        Err(Error::Invalid { field, reason }) => {
+            assert!(reason.chars().count() < 300, "the reason echoes the input: {reason}");
+            let line = reason.strip_prefix("line 2").unwrap_or_else(|| panic!("{reason}"));
+            let line = line.trim_start_matches([',', ':', ' ']);
+            let line = line.strip_prefix("invalid ").unwrap_or(line);
+            let inner = line.split(':').next().unwrap_or_default();
+            format!("{field}: {inner}")
+        }
+        other => panic!("expected an invalid file, got {other:?}"),
+    }
+}
+
+/// Every text field with a length limit refuses text one character over it, with an
+/// error that names the field; text at the limit is taken. Covered: the names of
+/// departments, people, indicators, sections, units and regional holidays; indicator
+/// codes and methodology; e-mails, passwords and order numbers; the notes of calendar
+/// days; the reasons of returns, "not applicable", due dates set by hand, delay notices
+/// and their decisions, change proposals and their decisions, direct catalog changes,
+/// corrections and their decisions, and deactivations; periods and typed values.
+pub async fn every_limited_text_field_refuses_overlong_text_naming_the_field(
+    storage: Arc<dyn Storage>,
+) {
+    use citypassport_core::text::{MAX_NAME, MAX_TEXT};
+    use citypassport_core::{AppointmentOrder, ProposedChange, RegionalHoliday, ValueRef};
+
+    let city = City::build(storage).await;
+    let p = &city.passport;
+    let (admin, chief, head) = (&city.admin.token, &city.chief.token, &city.head.token);
+    let (executor, controller) = (&city.executor.token, &city.controller.token);
+    let name = |n: usize| "ё".repeat(n);
+    let text = |n: usize| "я".repeat(n);
+    let july: Period = "2026-M07".parse().unwrap();
+    let august: Period = "2026-M08".parse().unwrap();
+    let order = |number: String| AppointmentOrder { number, date: "2026-03-02".parse().unwrap() };
+    let mut checked = Vec::new();
+    let mut check = |field: &str, refused: String| {
+        assert_eq!(refused, field);
+        checked.push(field.to_string());
+    };
+
+    // Accounts and departments.
+    let long_name = name(MAX_NAME + 1);
+    let department = p.create_department(admin, &long_name, DepartmentKind::Department).await;
+    check("department name", refused_field(department));
+    p.create_department(admin, &name(MAX_NAME), DepartmentKind::Department).await.unwrap();
+    let account = |email: String, full_name: String, number: String| NewAccount {
+        email,
+        full_name,
+        department: Some(city.education.clone()),
+        roles: BTreeSet::from([Role::Executor]),
+        order: order(number),
+    };
+    let long_email = format!("{}@city.example", "a".repeat(260));
+    let new = account(long_email, "Иванов".into(), "1-к".into());
+    check("email", refused_field(p.create_account(admin, new).await));
+    let new = account("full@city.example".into(), name(MAX_NAME + 1), "1-к".into());
+    check("full name", refused_field(p.create_account(admin, new).await));
+    let new = account("order@city.example".into(), "Иванов".into(), "7".repeat(101));
+    check("order number", refused_field(p.create_account(admin, new).await));
+    let new = account("limit@city.example".into(), name(MAX_NAME), "7".repeat(100));
+    let (limit_id, setup) = p.create_account(admin, new).await.unwrap();
+    let too_long_password = "p".repeat(citypassport_core::account::MAX_PASSWORD + 1);
+    check("password", refused_field(p.set_password(&setup, &too_long_password).await));
+    p.set_password(&setup, PASSWORD).await.unwrap();
+    let session = p.login("limit@city.example", PASSWORD).await.unwrap();
+    let changed = p.change_password(&session, PASSWORD, &too_long_password).await;
+    check("password", refused_field(changed));
+    let deactivated = p.deactivate_account(admin, &limit_id, &text(MAX_TEXT + 1)).await;
+    check("reason", refused_field(deactivated));
+
+    // The catalog, by definition, by file and by proposal.
+    let definition =
+        || indicator("LIM-1", ValueKind::Integer, Periodicity::Monthly, &city.education);
+    let mut long = definition();
+    long.name = name(MAX_NAME + 1);
+    check("name", refused_field(p.define_indicator(chief, long).await));
+    let mut long = definition();
+    long.section = name(MAX_NAME + 1);
+    check("section", refused_field(p.define_indicator(chief, long).await));
+    let mut long = definition();
+    long.unit.name = name(MAX_NAME + 1);
+    check("unit", refused_field(p.define_indicator(chief, long).await));
+    let mut long = definition();
+    long.methodology = text(MAX_TEXT + 1);
+    check("methodology", refused_field(p.define_indicator(chief, long).await));
+    let mut long = definition();
+    long.code = "К".repeat(200);
+    check("code", refused_field(p.define_indicator(chief, long).await));
+    let mut at_limit = definition();
+    (at_limit.name, at_limit.section) = (name(MAX_NAME), name(MAX_NAME));
+    (at_limit.unit.name, at_limit.methodology) = (name(MAX_NAME), text(MAX_TEXT));
+    p.define_indicator(chief, at_limit).await.unwrap();
+    let file = format!(
+        "code,section,name_ru,unit_ru,okei_code,periodicity,source\n\
+         LIM-2,Образование,{},человек,792,monthly,test\n",
+        name(MAX_NAME + 1)
+    );
+    let by_section =
+        std::collections::BTreeMap::from([("Образование".into(), city.education.clone())]);
+    let loaded = p.load_catalog_csv(chief, file.as_bytes(), &by_section).await;
+    check("catalog file: name", refused_in_file(loaded));
+    let mut long = indicator("LIM-3", ValueKind::Integer, Periodicity::Monthly, &city.education);
+    long.name = name(MAX_NAME + 1);
+    let proposed = p.propose_change(head, ProposedChange::Add { indicator: long }, "нужен", august);
+    check("name", refused_field(proposed.await));
+    let retire = || ProposedChange::Retire { code: "EDU-2".into() };
+    let proposed = p.propose_change(head, retire(), &text(MAX_TEXT + 1), august).await;
+    check("justification", refused_field(proposed));
+    let proposal = p.propose_change(head, retire(), &text(MAX_TEXT), august).await.unwrap();
+    let approved = p.approve_proposal(chief, &proposal.id, &text(MAX_TEXT + 1)).await;
+    check("reason", refused_field(approved));
+    let rejected = p.reject_proposal(chief, &proposal.id, &text(MAX_TEXT + 1)).await;
+    check("reason", refused_field(rejected));
+    let changed = p.change_catalog(chief, retire(), &text(MAX_TEXT + 1), august).await;
+    check("reason", refused_field(changed));
+
+    // Assignments and the calendar.
+    let assigned =
+        p.assign_executor(head, &city.other_executor.id, "EDU-1", order("8".repeat(101))).await;
+    check("order number", refused_field(assigned));
+    let holiday = RegionalHoliday::new(4, 14, name(MAX_NAME + 1));
+    check("regional holiday name", refused_field(holiday));
+    RegionalHoliday::new(4, 14, name(MAX_NAME)).unwrap();
+    let file = format!("date,kind,note\n2027-02-22,day_off,{}\n", name(MAX_NAME + 1));
+    let loaded = p.load_calendar_csv(admin, file.as_bytes()).await;
+    check("calendar file: note", refused_in_file(loaded));
+
+    // Values, their review and their corrections.
+    let huge = text(MAX_TEXT + 1);
+    let na = ValueInput::NotApplicable(huge.clone());
+    check(
+        "not applicable reason",
+        refused_field(p.save_draft(executor, "EDU-2", june(), na).await),
+    );
+    let na = ValueInput::NotApplicable(text(MAX_TEXT));
+    p.save_draft(executor, "EDU-2", june(), na).await.unwrap();
+    check(
+        "value",
+        refused_field(p.save_draft(executor, "EDU-1", june(), typed(&"9".repeat(5000))).await),
+    );
+    p.save_draft(executor, "EDU-1", june(), typed("5")).await.unwrap();
+    p.submit(executor, "EDU-1", june()).await.unwrap();
+    check("reason", refused_field(p.return_value(controller, "EDU-1", june(), &huge).await));
+    p.accept(controller, "EDU-1", june()).await.unwrap();
+    let proposed = p.propose_correction(controller, "EDU-1", june(), typed("6"), &huge).await;
+    check("reason", refused_field(proposed));
+    let correction =
+        p.propose_correction(controller, "EDU-1", june(), typed("6"), &text(MAX_TEXT)).await;
+    let correction = correction.unwrap();
+    let approved = p.approve_correction(chief, &correction.id, Some(&huge)).await;
+    check("note", refused_field(approved));
+    let rejected = p.reject_correction(chief, &correction.id, &huge).await;
+    check("reason", refused_field(rejected));
+    let period = "2026-M06".repeat(10_000).parse::<Period>();
+    check("period", refused_field(period));
+
+    // Deadlines: a due date set by hand, a delay notice and its decisions.
+    let due = "2026-08-20".parse().unwrap();
+    check("reason", refused_field(p.set_due_date(chief, "EDU-1", july, due, &huge).await));
+    let values = [ValueRef::new("EDU-2", july)];
+    let expected = p.today() + chrono::Duration::days(5);
+    let filed = p.file_delay_notice(executor, &values, &huge, expected).await;
+    check("reason", refused_field(filed));
+    let notice = p.file_delay_notice(executor, &values, &text(MAX_TEXT), expected).await.unwrap();
+    let granted = p.grant_delay_notice(controller, &notice.id, None, Some(&huge)).await;
+    check("note", refused_field(granted));
+    let declined = p.decline_delay_notice(controller, &notice.id, &huge).await;
+    check("reason", refused_field(declined));
+
+    // Nothing refused was stored: the notice, the proposal and the correction are still
+    // waiting for a decision, and the account is still active.
+    let notices = p.delay_notices(controller, None).await.unwrap();
+    let filed = notices.iter().find(|n| n.id == notice.id).expect("the notice is kept");
+    assert_eq!(filed.status, citypassport_core::NoticeStatus::Pending);
+    let pending = p.corrections(chief, Some(Decision::Pending)).await.unwrap();
+    assert!(pending.iter().any(|c| c.id == correction.id));
+    let proposals = p.proposals(chief, Some(Decision::Pending)).await.unwrap();
+    assert!(proposals.iter().any(|c| c.id == proposal.id));
+    assert!(p.whoami(&session).await.is_ok(), "the refused deactivation changed nothing");
+    let count = checked.len();
+    println!("text limits: {count} limited fields refused over their limit, each by name");
+}
+
+/// Checks that a verification after tampering reports `seq` as the first bad record,
+/// with a problem saying `what` happened to it (`altered`, `missing`), and prints the
+/// case for the hardening run's counts.
+#[track_caller]
+pub fn assert_tampering_reported(
+    check: &citypassport_core::AuditVerification,
+    seq: u64,
+    what: &str,
+    case: &str,
+) {
+    assert_eq!(check.first_broken, Some(seq), "{case}: {check:?}");
+    let problem = check.problem.as_deref().unwrap_or_default();
+    assert!(problem.contains(what), "{case}: the problem does not say {what}: {problem}");
+    println!("audit tamper {case}: record {seq} reported first ({problem})");
 }

@@ -109,6 +109,7 @@ macro_rules! scenarios {
             hardening::calendar_year_loaded_again_replaces_the_stored_year,
             hardening::concurrent_reviews_corrections_and_resubmissions_lose_no_update,
             hardening::text_fields_are_limited_and_unicode_names_kept,
+            hardening::every_limited_text_field_refuses_overlong_text_naming_the_field,
         );
     };
 }
