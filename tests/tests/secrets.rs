@@ -2,10 +2,12 @@
 //! line or an error message.
 //!
 //! The test installs a capturing `tracing` subscriber for its own thread only (the
-//! library never installs one), runs a full scenario on memory and on sled — accounts,
-//! setup tokens, logins right and wrong, a lockout, a password change, a deactivation,
-//! the value workflow and a correction — and searches everything logged at every level,
-//! and the text of every error met on the way, for each secret.
+//! library never installs one), runs a full scenario — accounts, setup tokens, logins
+//! right and wrong, a lockout, a password change, a deactivation, the value workflow
+//! and a correction — and searches everything logged at every level, and the text of
+//! every error met on the way, for each secret. It runs on memory, on sled and on
+//! PostgreSQL; the PostgreSQL test runs under `scripts/with-postgres.sh`, which sets
+//! `CITYPASSPORT_TEST_PG_URL`, and fails saying so without it.
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
@@ -16,6 +18,7 @@ use citypassport_core::storage::RecordKind;
 use citypassport_core::{
     AppointmentOrder, Error, NewAccount, Period, Role, Settings, Storage, ValueInput,
 };
+use citypassport_postgres::testing::TestSchema;
 use citypassport_sled::SledStorage;
 use citypassport_tests::city::PASSWORD;
 use citypassport_tests::City;
@@ -152,7 +155,14 @@ async fn full_scenario(storage: Arc<dyn Storage>) -> Found {
     found
 }
 
-async fn no_secret_in_logs_or_errors(open: impl FnOnce() -> Arc<dyn Storage>, backend: &str) {
+/// Runs the full scenario on the store that `open` opens, with every log line of the
+/// opening and the scenario captured, and searches the logs and the errors for every
+/// secret of the scenario and for `more`.
+async fn no_secret_in_logs_or_errors(
+    open: impl std::future::Future<Output = Arc<dyn Storage>>,
+    backend: &str,
+    more: &[String],
+) {
     let captured = Captured::default();
     let writer = captured.clone();
     let subscriber = tracing_subscriber::fmt()
@@ -162,7 +172,9 @@ async fn no_secret_in_logs_or_errors(open: impl FnOnce() -> Arc<dyn Storage>, ba
         .finish();
     let found = {
         let _only_this_thread = tracing::subscriber::set_default(subscriber);
-        full_scenario(open()).await
+        let mut found = full_scenario(open.await).await;
+        found.secrets.extend(more.iter().cloned());
+        found
     };
 
     let logs = captured.text();
@@ -187,15 +199,40 @@ async fn no_secret_in_logs_or_errors(open: impl FnOnce() -> Arc<dyn Storage>, ba
 /// scenario.
 #[tokio::test(flavor = "current_thread")]
 async fn no_password_token_hash_or_email_in_logs_or_errors_on_memory() {
-    no_secret_in_logs_or_errors(|| Arc::new(citypassport_core::MemoryStorage::new()), "memory")
-        .await;
+    let open = async { Arc::new(citypassport_core::MemoryStorage::new()) as Arc<dyn Storage> };
+    no_secret_in_logs_or_errors(open, "memory", &[]).await;
 }
 
 /// On sled: the same, with the sled backend's own log lines included.
 #[tokio::test(flavor = "current_thread")]
 async fn no_password_token_hash_or_email_in_logs_or_errors_on_sled() {
     let folder = tempfile::tempdir().expect("folder");
-    let open =
-        || -> Arc<dyn Storage> { Arc::new(SledStorage::open(folder.path()).expect("sled store")) };
-    no_secret_in_logs_or_errors(open, "sled").await;
+    let open = async {
+        Arc::new(SledStorage::open(folder.path()).expect("sled store")) as Arc<dyn Storage>
+    };
+    no_secret_in_logs_or_errors(open, "sled", &[]).await;
+}
+
+/// On PostgreSQL: the same, with the PostgreSQL backend's and the driver's log lines
+/// included (connecting, migrating, every statement), and the server's password from
+/// the connection URL searched for too. Run under `scripts/with-postgres.sh`; without
+/// `CITYPASSPORT_TEST_PG_URL` the test fails saying so.
+#[tokio::test(flavor = "current_thread")]
+async fn no_password_token_hash_or_email_in_logs_or_errors_on_postgres() {
+    let schema = TestSchema::fresh();
+    let server_password = server_password(schema.url());
+    let open = async { Arc::new(schema.open().await) as Arc<dyn Storage> };
+    no_secret_in_logs_or_errors(open, "PostgreSQL", &server_password).await;
+}
+
+/// The password of a `postgres://user:password@host/...` URL, if it has one.
+fn server_password(url: &str) -> Vec<String> {
+    let credentials = url.split_once("://").map(|(_, rest)| rest).unwrap_or_default();
+    let credentials = credentials.split_once('@').map(|(c, _)| c).unwrap_or_default();
+    let password = credentials.split_once(':').map(|(_, p)| p).unwrap_or_default();
+    if password.is_empty() {
+        Vec::new()
+    } else {
+        vec![password.to_string()]
+    }
 }
