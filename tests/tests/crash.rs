@@ -2,17 +2,28 @@
 //! leaves no change set half applied.
 //!
 //! The test builds the test city in a sled folder (durable mode, the default), then
-//! again and again starts a copy of this test binary as the writer: it logs in and runs
-//! bulk imports and workflow steps (submit, accept, return, resubmit, correction and its
-//! approval) through the `Passport` service, appending a line to an acknowledgement file
-//! after each call returns. The test kills it with SIGKILL at a random moment, opens the
+//! again and again starts a copy of this test binary as the writer: it opens the store,
+//! logs in and runs bulk imports and workflow steps (submit, accept, return, resubmit,
+//! correction and its approval) through the `Passport` service, appending a line to an
+//! acknowledgement file before each call starts and after it returns. The test kills it
+//! with SIGKILL at a random moment (one kill in four while the writer starts, opens the
+//! store and logs in; the others once it is ready, mostly inside a call), opens the
 //! store again and checks:
 //!
 //! - the store opens, and the audit log's hash chain verifies;
 //! - every value's revisions are numbered without gap, the value agrees with its last
 //!   revision, and the audit log holds exactly one record per revision, in order;
 //! - each bulk import, one change set of two values, is there whole or not at all;
-//! - every acknowledged revision and correction is there.
+//! - each approved correction is one correcting revision of its value with the
+//!   correction's entries, there is no correcting revision without one, and every
+//!   correction and approval has its audit record;
+//! - every stored session has the audit record of its login, and every such record its
+//!   session;
+//! - every acknowledged revision, import and correction is there.
+//!
+//! It prints where the kills landed (in the middle of a call, while opening or logging
+//! in, between writes, before the store was opened) and asserts that some landed in the
+//! middle of a call, and in the full run also while opening or logging in.
 //!
 //! `CITYPASSPORT_CRASH_KILLS` sets the number of kills (12 by default; the full run in
 //! `scripts/harden.sh` uses 200 or more) and `CITYPASSPORT_CRASH_SEED` the random seed.
@@ -26,8 +37,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use citypassport_core::storage::RecordKind;
+use citypassport_core::storage::Storage;
 use citypassport_core::{
-    AuditQuery, Decision, ImportMode, ImportRow, Passport, Period, SessionToken, ValueInput,
+    AuditQuery, Decision, ImportMode, ImportRow, Passport, Period, SessionToken, ValueAction,
+    ValueInput,
 };
 use citypassport_sled::SledStorage;
 use citypassport_tests::city::PASSWORD;
@@ -72,16 +85,24 @@ async fn login(p: &Passport, who: &str) -> SessionToken {
     p.login(&format!("{who}@city.example"), PASSWORD).await.expect("login")
 }
 
-/// The writer: runs until it is killed. Each round imports the next period's two values
-/// in one change set and takes them through the workflow.
+/// The writer: runs until it is killed. It opens the store and logs in (a login writes
+/// a session and its audit record in one change set); then each round imports the next
+/// period's two values in one change set and takes them through the workflow.
 async fn writer(folder: &str, acks: &str) -> ! {
-    let store = Arc::new(SledStorage::open(folder).expect("the store opens"));
-    let p = Passport::new(store);
-    let executor = login(&p, "executor").await;
-    let controller = login(&p, "controller").await;
-    let chief = login(&p, "chief").await;
     let file = OpenOptions::new().append(true).open(acks).expect("acknowledgement file");
     let mut acks = Acks(file);
+    acks.line("begin open");
+    let store = Arc::new(SledStorage::open(folder).expect("the store opens"));
+    acks.line("opened");
+    let p = Passport::new(store);
+    let mut sessions = Vec::new();
+    for who in ["executor", "controller", "chief"] {
+        acks.line("begin login");
+        sessions.push(login(&p, who).await);
+        acks.line("logged in");
+    }
+    let [executor, controller, chief]: [SessionToken; 3] =
+        sessions.try_into().expect("three sessions");
     acks.line("ready");
 
     let mut period: Period = "2020-M01".parse().expect("period");
@@ -139,14 +160,31 @@ struct Acknowledged {
     corrections: BTreeMap<String, Decision>,
 }
 
+/// Where a writer was when it was killed, told by the last line it acknowledged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Moment {
+    /// Before it began to open the store: the process was still starting.
+    Starting,
+    /// Opening the store or logging in.
+    Opening,
+    /// Inside a writing call of the workflow (or just after it returned, before its
+    /// acknowledgement was written).
+    MidCall,
+    /// Between two writing calls, perhaps in a read.
+    BetweenWrites,
+}
+
 impl Acknowledged {
-    /// Reads one run's acknowledgement file; returns whether the kill came while a call
-    /// was in flight.
-    fn read(&mut self, text: &str) -> bool {
-        let mut in_flight = false;
+    /// Reads one run's acknowledgement file; returns where the writer was killed.
+    fn read(&mut self, text: &str) -> Moment {
+        let mut moment = Moment::Starting;
         for line in text.lines() {
             let words: Vec<&str> = line.split_whitespace().collect();
-            in_flight = words.first() == Some(&"begin");
+            moment = match words.as_slice() {
+                ["begin", "open" | "login"] | ["opened"] | ["logged", "in"] => Moment::Opening,
+                ["begin", ..] => Moment::MidCall,
+                _ => Moment::BetweenWrites,
+            };
             match words.as_slice() {
                 ["value", code, period, revisions] => {
                     let revisions: u32 = revisions.parse().expect("a count");
@@ -166,7 +204,7 @@ impl Acknowledged {
                 _ => {}
             }
         }
-        in_flight
+        moment
     }
 }
 
@@ -174,7 +212,7 @@ impl Acknowledged {
 /// values checked.
 async fn check_invariants(folder: &Path, acknowledged: &Acknowledged) -> usize {
     let store = Arc::new(SledStorage::open(folder).expect("the store opens after a kill"));
-    let p = Passport::new(store);
+    let p = Passport::new(store.clone());
     let controller = login(&p, "controller").await;
 
     let check = p.verify_audit_log(&controller).await.expect("verification runs");
@@ -187,6 +225,7 @@ async fn check_invariants(folder: &Path, acknowledged: &Acknowledged) -> usize {
         audited.entry(record.entry.key.clone()).or_default().push(record.entry.action.clone());
     }
 
+    let corrections = p.corrections(&controller, None).await.expect("corrections");
     let mut periods: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for value in &values {
         let (code, period) = (&value.indicator, value.period);
@@ -201,7 +240,45 @@ async fn check_invariants(folder: &Path, acknowledged: &Acknowledged) -> usize {
         let key = format!("{code}|{period}");
         assert_eq!(audited.get(&key), Some(&expected), "audit and history of {key}");
         periods.entry(period.to_string()).or_default().insert(code.clone());
+
+        // An approval writes the correction's decision and the value's revision in one
+        // change set: each approved correction is one correcting revision with the
+        // correction's entries, and there is no correcting revision without one.
+        let approved: Vec<_> = corrections
+            .iter()
+            .filter(|c| c.value.indicator == *code && c.value.period == period)
+            .filter(|c| c.status == Decision::Approved)
+            .collect();
+        let corrected: Vec<_> =
+            history.iter().filter(|r| r.action == ValueAction::Correct).collect();
+        assert_eq!(approved.len(), corrected.len(), "corrections and revisions of {key}");
+        for correction in &approved {
+            let revision = corrected.iter().find(|r| r.new == correction.new);
+            let revision = revision.unwrap_or_else(|| panic!("no revision of {}", correction.id));
+            assert_eq!(
+                revision.old.as_ref(),
+                Some(&correction.old),
+                "correction {}",
+                correction.id
+            );
+        }
     }
+
+    // Each correction, each decision on one and each session was written with its
+    // audit record; nothing in the test ends a session, so every session opened is
+    // still stored.
+    let about = AuditQuery { kind: Some(RecordKind::Correction), ..AuditQuery::default() };
+    let audited = p.audit_log(&controller, &about).await.expect("audit");
+    let count = |action: &str| audited.iter().filter(|r| r.entry.action == action).count();
+    let decided = |status: Decision| corrections.iter().filter(|c| c.status == status).count();
+    assert_eq!(count("correction.propose"), corrections.len(), "proposals and their audit");
+    assert_eq!(count("correction.approve"), decided(Decision::Approved), "approvals and audit");
+    // A login's audit record is about the account that logged in.
+    let about = AuditQuery { kind: Some(RecordKind::Account), ..AuditQuery::default() };
+    let opened = p.audit_log(&controller, &about).await.expect("audit");
+    let opened = opened.iter().filter(|r| r.entry.action == "session.open").count();
+    let sessions = store.scan(RecordKind::Session, "").await.expect("sessions").len();
+    assert_eq!(sessions, opened, "every stored session has its audit record and back");
     for (period, codes) in &periods {
         assert_eq!(codes.len(), 2, "the import of {period} is half applied: {codes:?}");
     }
@@ -214,7 +291,6 @@ async fn check_invariants(folder: &Path, acknowledged: &Acknowledged) -> usize {
         let stored = by_key.get(key).copied().unwrap_or(0);
         assert!(stored >= *revisions, "{key:?}: {revisions} revisions acknowledged, {stored} kept");
     }
-    let corrections = p.corrections(&controller, None).await.expect("corrections");
     for (id, decision) in &acknowledged.corrections {
         let stored = corrections.iter().find(|c| c.id.as_str() == id);
         let stored = stored.unwrap_or_else(|| panic!("acknowledged correction {id} is lost"));
@@ -252,11 +328,15 @@ async fn sled_writer_killed_at_random_moments_loses_nothing_acknowledged() {
     }
 
     let mut acknowledged = Acknowledged::default();
-    let (mut in_flight, mut values, mut lines) = (0, 0, 0);
+    let mut moments: BTreeMap<Moment, usize> = BTreeMap::new();
+    let (mut values, mut lines) = (0, 0);
+    // How long a writer took from its start to being ready, last time it was measured.
+    let mut startup: Option<Duration> = None;
     let started = Instant::now();
     for kill in 1..=kills {
         let acks = folder.path().join(format!("acks-{kill}.txt"));
         std::fs::write(&acks, "").expect("acknowledgement file");
+        let spawned = Instant::now();
         let mut child = Command::new(std::env::current_exe().expect("test binary"))
             .args([TEST_NAME, "--exact", "--nocapture", "--test-threads=1"])
             .env(WRITER_FOLDER, &store_path)
@@ -266,33 +346,68 @@ async fn sled_writer_killed_at_random_moments_loses_nothing_acknowledged() {
             .spawn()
             .expect("the writer starts");
 
-        // Kill at a random moment after the writer is ready: mostly inside a call.
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while !std::fs::read_to_string(&acks).unwrap_or_default().starts_with("ready") {
-            if let Some(status) = child.try_wait().expect("writer status") {
-                let mut err = String::new();
-                use std::io::Read;
-                child.stderr.take().unwrap().read_to_string(&mut err).ok();
-                panic!("the writer ended before it was ready ({status}): {err}");
+        match startup {
+            // One kill in four comes while the writer starts, opens the store and logs
+            // in: at a random moment within the time that took last.
+            Some(startup) if kill % 4 == 0 => {
+                let millis = u64::try_from(startup.as_millis()).unwrap_or(u64::MAX).max(1);
+                tokio::time::sleep(Duration::from_millis(rng.below(millis))).await;
             }
-            assert!(Instant::now() < deadline, "the writer never got ready");
-            tokio::time::sleep(Duration::from_millis(2)).await;
+            // The others at a random moment after the writer is ready: mostly inside a
+            // call of the workflow.
+            _ => {
+                wait_until_ready(&mut child, &acks).await;
+                startup = Some(spawned.elapsed());
+                tokio::time::sleep(Duration::from_millis(rng.below(250))).await;
+            }
         }
-        tokio::time::sleep(Duration::from_millis(rng.below(250))).await;
         child.kill().expect("SIGKILL");
         child.wait().expect("the writer is reaped");
 
         let text = std::fs::read_to_string(&acks).expect("acknowledgements");
         lines += text.lines().count();
-        in_flight += usize::from(acknowledged.read(&text));
+        *moments.entry(acknowledged.read(&text)).or_default() += 1;
         values = check_invariants(&store_path, &acknowledged).await;
     }
+    let at = |moment: Moment| moments.get(&moment).copied().unwrap_or(0);
+    let (mid_call, opening) = (at(Moment::MidCall), at(Moment::Opening));
     println!(
-        "crash safety: {kills} SIGKILLs survived ({in_flight} with a call in flight), {lines} \
-         acknowledgement lines, {values} values and {} corrections checked after the last, \
-         seed {seed}, {:.1?}",
+        "crash safety: {kills} SIGKILLs survived: {mid_call} in the middle of a call, {opening} \
+         while opening the store or logging in, {} between writes, {} before the store was \
+         opened; {lines} acknowledgement lines, {values} values and {} corrections checked \
+         after the last, seed {seed}, {:.1?}",
+        at(Moment::BetweenWrites),
+        at(Moment::Starting),
         acknowledged.corrections.len(),
         started.elapsed()
     );
     assert!(values > 0, "the writers wrote nothing");
+    // Most of a ready writer's time is spent inside calls, so even the short run lands
+    // kills there; the full run must also have landed some while opening or logging in.
+    if kills >= 4 {
+        assert!(mid_call > 0, "no kill landed in the middle of a call (seed {seed})");
+    }
+    if kills >= 100 {
+        assert!(opening > 0, "no kill landed while opening or logging in (seed {seed})");
+    }
+}
+
+/// Waits until the writer has acknowledged that it is ready.
+///
+/// # Panics
+///
+/// When the writer ends first, or is not ready within a minute.
+async fn wait_until_ready(child: &mut std::process::Child, acks: &Path) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let ready = || std::fs::read_to_string(acks).unwrap_or_default().lines().any(|l| l == "ready");
+    while !ready() {
+        if let Some(status) = child.try_wait().expect("writer status") {
+            let mut err = String::new();
+            use std::io::Read;
+            child.stderr.take().expect("stderr is piped").read_to_string(&mut err).ok();
+            panic!("the writer ended before it was ready ({status}): {err}");
+        }
+        assert!(Instant::now() < deadline, "the writer never got ready");
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
 }
