@@ -40,6 +40,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "audit_hash_chain",
         sql: include_str!("../migrations/0003_audit_hash_chain.sql"),
     },
+    Migration {
+        version: 4,
+        name: "views_by_indicator_version",
+        sql: include_str!("../migrations/0004_views_by_indicator_version.sql"),
+    },
 ];
 
 /// The schema version this library creates and expects.

@@ -104,11 +104,20 @@ async fn store_of_a_newer_library_is_refused_and_left_alone() -> TestResult {
     Ok(())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn store_made_by_the_first_version_is_migrated_without_losing_data() -> TestResult {
-    let schema = TestSchema::fresh();
+/// The released migrations, as the files ship them, to rebuild a store as an older
+/// library left it.
+const RELEASED: [(u32, &str, &str); 3] = [
+    (1, "records_index_audit", include_str!("../migrations/0001_records_index_audit.sql")),
+    (2, "reporting_views", include_str!("../migrations/0002_reporting_views.sql")),
+    (3, "audit_hash_chain", include_str!("../migrations/0003_audit_hash_chain.sql")),
+];
 
-    // The store exactly as version 1 of the library left it, with a record in it.
+/// Makes the schema exactly as the library at schema `version` left it, and returns a
+/// connection to it.
+async fn store_at_version(
+    schema: &TestSchema,
+    version: u32,
+) -> Result<sqlx::PgConnection, sqlx::Error> {
     let mut admin = sqlx::PgConnection::connect(schema.url()).await?;
     sqlx::query("SELECT set_config('citypassport.schema', $1, false)")
         .bind(schema.name())
@@ -121,14 +130,68 @@ async fn store_made_by_the_first_version_is_migrated_without_losing_data() -> Te
              END $$",
         )
         .await?;
-    let mut conn = common::connection(&schema).await;
-    conn.execute(include_str!("../migrations/0001_records_index_audit.sql")).await?;
+
+    let mut conn = common::connection(schema).await;
     conn.execute(
         "CREATE TABLE citypassport_migrations (
              version bigint PRIMARY KEY, name text NOT NULL,
-             applied_at timestamptz NOT NULL DEFAULT now());
-         INSERT INTO citypassport_migrations (version, name) VALUES (1, 'records_index_audit');
-         INSERT INTO records (kind, key, version, body, index_entries)
+             applied_at timestamptz NOT NULL DEFAULT now())",
+    )
+    .await?;
+    for (number, name, sql) in RELEASED.iter().filter(|m| m.0 <= version) {
+        conn.execute(*sql).await?;
+        sqlx::query("INSERT INTO citypassport_migrations (version, name) VALUES ($1, $2)")
+            .bind(i64::from(*number))
+            .bind(*name)
+            .execute(&mut conn)
+            .await?;
+    }
+    Ok(conn)
+}
+
+/// Writes the records of a change set straight into the tables, as an older library
+/// would have.
+async fn insert_as_older_library(conn: &mut sqlx::PgConnection, changes: ChangeSet) -> TestResult {
+    for write in changes.writes {
+        let Write::Put { record, .. } = write else { continue };
+        let entries: Vec<[&str; 2]> =
+            record.index.iter().map(|e| [e.name.as_str(), e.value.as_str()]).collect();
+        sqlx::query(
+            "INSERT INTO records (kind, key, version, body, index_entries)
+             VALUES ($1, $2, $3, $4, $5::jsonb)",
+        )
+        .bind(record.kind.as_str())
+        .bind(&record.key)
+        .bind(i64::try_from(record.version)?)
+        .bind(&record.body)
+        .bind(serde_json::to_string(&entries)?)
+        .execute(&mut *conn)
+        .await?;
+        for entry in &record.index {
+            sqlx::query(
+                "INSERT INTO record_index (kind, name, value, key) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(record.kind.as_str())
+            .bind(&entry.name)
+            .bind(&entry.value)
+            .bind(&record.key)
+            .execute(&mut *conn)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn store_made_by_the_first_version_is_migrated_without_losing_data() -> TestResult {
+    let schema = TestSchema::fresh();
+
+    // The store exactly as version 1 of the library left it, with records in it: one
+    // value, and a catalog with versions from a period and their values.
+    let mut conn = store_at_version(&schema, 1).await?;
+    conn.execute(
+        "INSERT INTO records (kind, key, version, body, index_entries)
              VALUES ('value', 'MR-1|2026', 3, '{\"by\": \"v1\"}', '[[\"period\", \"2026\"]]');
          INSERT INTO record_index (kind, name, value, key)
              VALUES ('value', 'period', '2026', 'MR-1|2026');
@@ -137,6 +200,9 @@ async fn store_made_by_the_first_version_is_migrated_without_losing_data() -> Te
          UPDATE audit_counter SET last_seq = 1;",
     )
     .await?;
+    let catalog = common::unit_change_and_retirement()?.into_change_set();
+    let catalog_records = catalog.writes.len();
+    insert_as_older_library(&mut conn, catalog).await?;
 
     let store = schema.open().await;
     assert_eq!(store.schema_version().await?, SCHEMA_VERSION);
@@ -145,6 +211,37 @@ async fn store_made_by_the_first_version_is_migrated_without_losing_data() -> Te
     assert_eq!(kept.index, [IndexEntry::new("period", "2026")]);
     assert_eq!(store.find(RecordKind::Value, "period", "2026").await?.len(), 1);
     assert_eq!(store.last_audit_seq().await?, 1);
+    let count: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM records").fetch_one(&mut conn).await?;
+    assert_eq!(count, i64::try_from(catalog_records)? + 1);
+
+    // Migration 3 gives the records made before the chain an empty hash.
+    let hash: String =
+        sqlx::query_scalar("SELECT hash FROM audit WHERE seq = 1").fetch_one(&mut conn).await?;
+    assert_eq!(hash, "");
+
+    // Migration 4's views read the old records: each value in its own unit, and the
+    // catalog in force without the retired indicator. (The first record above is not
+    // shaped like a value, so it has no indicator.)
+    let units: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT indicator_code, period, unit FROM current_values
+         WHERE indicator_code IS NOT NULL ORDER BY indicator_code, period",
+    )
+    .fetch_all(&mut conn)
+    .await?;
+    let unit = |code: &str, period: &str, unit: &str| (code.into(), period.into(), unit.into());
+    assert_eq!(
+        units,
+        [
+            unit("FIN-1", "2008", "тыс. рублей"),
+            unit("FIN-1", "2009", "рублей"),
+            unit("OLD-1", "2019", "единиц"),
+            unit("OLD-1", "2020", "единиц"),
+        ]
+    );
+    let in_force: Vec<String> =
+        sqlx::query_scalar("SELECT code FROM catalog_in_force").fetch_all(&mut conn).await?;
+    assert_eq!(in_force, ["FIN-1"]);
 
     // The next change set continues the log where version 1 left it.
     let next = record("MR-1|2026", 4, "{}".into());
@@ -155,6 +252,47 @@ async fn store_made_by_the_first_version_is_migrated_without_losing_data() -> Te
         })
         .await?;
     assert_eq!(seqs, [2]);
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn views_and_grants_built_on_the_old_reporting_views_survive_migration_4() -> TestResult {
+    let schema = TestSchema::fresh();
+
+    // A store at schema 3 whose analyst made a view of their own over current_values
+    // and granted it on; a migration that dropped current_values would fail on it, or
+    // take it away with CASCADE.
+    let mut conn = store_at_version(&schema, 3).await?;
+    insert_as_older_library(&mut conn, common::unit_change_and_retirement()?.into_change_set())
+        .await?;
+    conn.execute(
+        "CREATE VIEW budget AS
+             SELECT period, unit, value FROM current_values WHERE indicator_code = 'FIN-1';
+         GRANT SELECT ON current_values, budget TO PUBLIC;",
+    )
+    .await?;
+    let before: Vec<(String, String)> =
+        sqlx::query_as("SELECT period, unit FROM budget ORDER BY period")
+            .fetch_all(&mut conn)
+            .await?;
+    // Schema 3 showed the newest definition for every year.
+    assert_eq!(before, [("2008".into(), "рублей".into()), ("2009".into(), "рублей".into())]);
+
+    let store = schema.open().await;
+    assert_eq!(store.schema_version().await?, SCHEMA_VERSION);
+
+    let after: Vec<(String, String)> =
+        sqlx::query_as("SELECT period, unit FROM budget ORDER BY period")
+            .fetch_all(&mut conn)
+            .await?;
+    assert_eq!(after, [("2008".into(), "тыс. рублей".into()), ("2009".into(), "рублей".into())]);
+    let granted: bool = sqlx::query_scalar(
+        "SELECT has_table_privilege('public', 'current_values', 'SELECT')
+            AND has_table_privilege('public', 'budget', 'SELECT')",
+    )
+    .fetch_one(&mut conn)
+    .await?;
+    assert!(granted);
     Ok(())
 }
 

@@ -3,10 +3,16 @@
 
 mod common;
 
-use chrono::{NaiveDate, TimeZone, Utc};
+use std::process::Command;
+
+use chrono::{Datelike, NaiveDate, TimeZone, Utc};
+use citypassport_core::catalog::CatalogEntry;
+use citypassport_core::governance::CatalogHistory;
 use citypassport_core::records::Changes;
 use citypassport_core::storage::Storage;
-use citypassport_core::{Department, DepartmentKind, Entry, Id, Indicator, Value, ValueStatus};
+use citypassport_core::{
+    Department, DepartmentKind, Entry, Id, Indicator, Period, Periodicity, Value, ValueStatus,
+};
 use citypassport_postgres::testing::TestSchema;
 use serde_json::json;
 use sqlx::Row;
@@ -118,6 +124,11 @@ async fn current_values_show_code_name_unit_period_and_status() -> TestResult {
     assert_eq!(catalog.len(), 1);
     assert_eq!(catalog[0].get::<String, _>("periodicity"), "quarterly");
     assert_eq!(catalog[0].get::<Option<String>, _>("department").as_deref(), Some("Отдел ЗАГС"));
+
+    // An indicator written without versions is in force from its record.
+    let in_force: Vec<(String, Option<i32>)> =
+        sqlx::query_as("SELECT code, version FROM catalog_in_force").fetch_all(&mut conn).await?;
+    assert_eq!(in_force, [("MR-1.1".to_string(), None)]);
     Ok(())
 }
 
@@ -143,5 +154,244 @@ async fn period_bounds_cover_every_periodicity() -> TestResult {
         assert_eq!(row.get::<Option<NaiveDate>, _>("first"), day(first), "{period}");
         assert_eq!(row.get::<Option<NaiveDate>, _>("last"), day(last), "{period}");
     }
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_value_shows_the_definition_in_force_for_its_period() -> TestResult {
+    let schema = TestSchema::fresh();
+    let store = schema.open().await;
+    store.apply(common::unit_change_and_retirement()?.into_change_set()).await?;
+
+    let mut conn = common::connection(&schema).await;
+    let rows: Vec<String> = sqlx::query_scalar(
+        "SELECT concat_ws(' | ', indicator_code, period, indicator_name, unit, okei, value,
+                          'version ' || indicator_version,
+                          CASE WHEN indicator_retired THEN 'retired' END)
+         FROM current_values ORDER BY indicator_code, period",
+    )
+    .fetch_all(&mut conn)
+    .await?;
+    assert_eq!(
+        rows,
+        [
+            // 2008 keeps thousands of roubles, 2009 is in roubles, and the renaming
+            // from next year shows in neither.
+            "FIN-1 | 2008 | Доходы бюджета | тыс. рублей | 384 | 1250.5 | version 1",
+            "FIN-1 | 2009 | Доходы бюджета | рублей | 383 | 1300000 | version 2",
+            "OLD-1 | 2019 | Число киосков | единиц | 642 | 12 | version 1",
+            // A value of a period the indicator is retired for keeps the definition it
+            // was entered under, and says the indicator is retired.
+            "OLD-1 | 2020 | Число киосков | единиц | 642 | 11 | version 1 | retired",
+        ]
+    );
+
+    // The accepted figures carry the same columns.
+    let published: Vec<(String, String)> = sqlx::query_as(
+        "SELECT period, unit FROM accepted_values WHERE indicator_code = 'FIN-1' ORDER BY period",
+    )
+    .fetch_all(&mut conn)
+    .await?;
+    assert_eq!(
+        published,
+        [("2008".to_string(), "тыс. рублей".to_string()), ("2009".into(), "рублей".into())]
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn catalog_in_force_leaves_out_retired_indicators_and_future_changes() -> TestResult {
+    let schema = TestSchema::fresh();
+    let store = schema.open().await;
+    store.apply(common::unit_change_and_retirement()?.into_change_set()).await?;
+
+    let mut conn = common::connection(&schema).await;
+    let catalog: Vec<(String, String, String, i32, Option<String>)> = sqlx::query_as(
+        "SELECT code, name, unit, version, effective_from FROM catalog_in_force ORDER BY code",
+    )
+    .fetch_all(&mut conn)
+    .await?;
+    assert_eq!(
+        catalog,
+        [(
+            "FIN-1".to_string(),
+            "Доходы бюджета".to_string(),
+            "рублей".to_string(),
+            2,
+            Some("2009".to_string())
+        )]
+    );
+
+    // The history keeps every version, the retirement among them, with who proposed
+    // each change and why it was approved; a version stored before it kept them takes
+    // them from its proposal.
+    let next_year = (Utc::now().year() + 1).to_string();
+    let versions: Vec<String> = sqlx::query_scalar(
+        "SELECT concat_ws(' | ', code, number, effective_from, unit,
+                          CASE WHEN retires THEN 'retires' END, proposal, proposed_by,
+                          decision_reason)
+         FROM indicator_versions ORDER BY code, number",
+    )
+    .fetch_all(&mut conn)
+    .await?;
+    assert_eq!(
+        versions,
+        [
+            "FIN-1 | 1 | тыс. рублей".to_string(),
+            "FIN-1 | 2 | 2009 | рублей | p-2009 | head | согласовано".into(),
+            format!("FIN-1 | 3 | {next_year} | рублей | chief | прямое изменение"),
+            "OLD-1 | 1 | единиц".into(),
+            "OLD-1 | 2 | 2020 | retires".into(),
+        ]
+    );
+
+    // The records' view keeps the newest definition, and says from when an indicator
+    // is retired.
+    let records: Vec<(String, String, Option<String>)> =
+        sqlx::query_as("SELECT code, name, retired_from FROM indicators ORDER BY code")
+            .fetch_all(&mut conn)
+            .await?;
+    assert_eq!(
+        records,
+        [
+            ("FIN-1".to_string(), "Доходы бюджета города".to_string(), None),
+            ("OLD-1".into(), "Число киосков".into(), Some("2020".into())),
+        ]
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn catalog_in_force_agrees_with_the_core_on_today() -> TestResult {
+    let schema = TestSchema::fresh();
+    let store = schema.open().await;
+    let mut conn = common::connection(&schema).await;
+    // The view's today, so that the core is asked about the same day.
+    let today: NaiveDate = sqlx::query_scalar("SELECT current_date").fetch_one(&mut conn).await?;
+    let quarter = Period::containing(today, Periodicity::Quarterly)?.to_string();
+    let next_year = (today.year() + 1).to_string();
+
+    // POP turned quarterly from this quarter, and monthly again from next year; KIO is
+    // retired from next year (still in force today); OLD was retired from 2020 before
+    // the core marked records, so its record has no mark.
+    let pop_monthly = Indicator {
+        periodicity: Periodicity::Monthly,
+        ..common::yearly("POP", "Население (месяц)", "человек", "792")?
+    };
+    let pop_quarterly = Indicator {
+        name: "Население (квартал)".into(),
+        periodicity: Periodicity::Quarterly,
+        ..pop_monthly.clone()
+    };
+    let pop_next = Indicator {
+        name: "Население (новая методика)".into(), ..pop_monthly.clone()
+    };
+    let kio = common::yearly("KIO", "Число киосков", "единиц", "642")?;
+    let old = common::yearly("OLD", "Число телефонных будок", "единиц", "642")?;
+    let versions = [
+        common::version("POP", 1, Some(&pop_monthly), None, json!({}))?,
+        common::version("POP", 2, Some(&pop_quarterly), Some(&quarter), json!({}))?,
+        common::version("POP", 3, Some(&pop_next), Some(&format!("{next_year}-M01")), json!({}))?,
+        common::version("KIO", 1, Some(&kio), None, json!({}))?,
+        common::version("KIO", 2, None, Some(&next_year), json!({}))?,
+        common::version("OLD", 1, Some(&old), None, json!({}))?,
+        common::version("OLD", 2, None, Some("2020"), json!({}))?,
+    ];
+    let mut changes = Changes::new();
+    changes
+        .insert(&CatalogEntry::in_force(pop_next.clone()))?
+        .insert(&CatalogEntry { indicator: kio.clone(), retired_from: Some(next_year.parse()?) })?
+        .insert(&CatalogEntry::in_force(old.clone()))?;
+    for version in &versions {
+        changes.insert(version)?;
+    }
+    store.apply(changes.into_change_set()).await?;
+
+    let history = CatalogHistory::new(versions.iter().cloned());
+    let mut expected: Vec<(String, String, String)> = history
+        .catalog_on(today, None)
+        .into_iter()
+        .map(|i| (i.code, i.name, i.periodicity.as_str().to_string()))
+        .collect();
+    expected.sort();
+    assert_eq!(
+        expected,
+        [
+            ("KIO".to_string(), "Число киосков".to_string(), "yearly".to_string()),
+            ("POP".into(), "Население (квартал)".into(), "quarterly".into()),
+        ],
+        "the core's catalog of today"
+    );
+    let in_force: Vec<(String, String, String)> =
+        sqlx::query_as("SELECT code, name, periodicity FROM catalog_in_force ORDER BY code")
+            .fetch_all(&mut conn)
+            .await?;
+    assert_eq!(in_force, expected);
+
+    // The records' view says from when each is retired, as the core's catalog entry.
+    let retired: Vec<(String, Option<String>)> =
+        sqlx::query_as("SELECT code, retired_from FROM indicators ORDER BY code")
+            .fetch_all(&mut conn)
+            .await?;
+    let from_history = |code: &str| history.retired_from(code, None).map(|p| p.to_string());
+    assert_eq!(
+        retired,
+        [
+            ("KIO".to_string(), from_history("KIO")),
+            ("OLD".into(), from_history("OLD")),
+            ("POP".into(), from_history("POP")),
+        ]
+    );
+    assert_eq!(retired[1].1.as_deref(), Some("2020"));
+    Ok(())
+}
+
+/// Runs `sql` with the real `psql` client, unaligned and without headers, and returns
+/// its output.
+fn psql(schema: &TestSchema, sql: &str) -> String {
+    let output = Command::new("psql")
+        .args(["--no-psqlrc", "--no-align", "--tuples-only", "--field-separator=|"])
+        .args(["--set=ON_ERROR_STOP=1", "--dbname"])
+        .arg(schema.url())
+        .arg("--command")
+        .arg(sql)
+        .output();
+    let output = match output {
+        Ok(output) => output,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => panic!(
+            "psql is not installed: this test reads the views with the real PostgreSQL \
+             client; install postgresql-client (apt-get install postgresql-client)"
+        ),
+        Err(e) => panic!("psql could not be started: {e}"),
+    };
+    // The URL holds the test server's password, so only psql's own words are shown.
+    assert!(
+        output.status.success(),
+        "psql failed ({}): {}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).expect("psql prints UTF-8")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn views_answer_a_plain_psql_query() -> TestResult {
+    let schema = TestSchema::fresh();
+    let store = schema.open().await;
+    store.apply(common::unit_change_and_retirement()?.into_change_set()).await?;
+
+    let quoted = format!("\"{}\"", schema.name().replace('"', "\"\""));
+    let values = psql(
+        &schema,
+        &format!(
+            "SELECT indicator_code, period, unit, value FROM {quoted}.current_values
+             WHERE period_start >= date '2008-01-01' AND period_end <= date '2009-12-31'
+             ORDER BY indicator_code, period_start"
+        ),
+    );
+    assert_eq!(values, "FIN-1|2008|тыс. рублей|1250.5\nFIN-1|2009|рублей|1300000\n");
+
+    let catalog = psql(&schema, &format!("SELECT code, unit FROM {quoted}.catalog_in_force"));
+    assert_eq!(catalog, "FIN-1|рублей\n");
     Ok(())
 }
