@@ -8,6 +8,7 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::error::Error;
+use std::sync::Arc;
 
 use citypassport_cli::exchange::catalog::{load_catalog, CatalogFile, CatalogOptions};
 use citypassport_cli::exchange::{ExchangeError, Format};
@@ -252,8 +253,10 @@ async fn a_catalog_workbook_with_bad_cells_names_each_by_row_and_column_letter()
 #[tokio::test]
 async fn a_json_catalog_item_with_a_float_is_refused_and_the_others_stored() -> TestResult {
     let file = r#"[
-        {"code": "A-1", "section": "S", "name_ru": "Один", "unit_ru": "человек", "okei_code": "792", "periodicity": "yearly"},
-        {"code": "A-2", "section": "S", "name_ru": "Два", "unit_ru": "человек", "okei_code": "792", "periodicity": "yearly", "min": 0.5}
+        {"code": "A-1", "section": "S", "name_ru": "Один", "unit_ru": "человек",
+         "okei_code": "792", "periodicity": "yearly"},
+        {"code": "A-2", "section": "S", "name_ru": "Два", "unit_ru": "человек",
+         "okei_code": "792", "periodicity": "yearly", "min": 0.5}
     ]"#;
     let city = empty_city_on(Backend::Memory).await?;
     let report = load(&city, file.as_bytes(), Format::Json, CatalogOptions::default()).await?;
@@ -297,4 +300,150 @@ async fn a_later_version_without_its_first_definition_is_refused() -> TestResult
         "{refusal}"
     );
     Ok(())
+}
+
+#[tokio::test]
+async fn a_storage_failure_while_loading_stores_nothing_or_says_what_was_stored() -> TestResult {
+    let first = city_with_history(false).await?;
+    let exported = catalog_export(&first, Format::Csv).await?;
+    let file = CatalogFile::read(&exported, Format::Csv)?;
+    let storage = Arc::new(FailingStorage::default());
+    let second = common::empty_city_with(storage.clone()).await?;
+    let sections = BTreeMap::new();
+    let load_it = || {
+        let options = CatalogOptions::default();
+        load_catalog(&second.passport, &second.chief, &file, &sections, options)
+    };
+
+    // The new indicators go in one write: when it fails, none of them is stored.
+    storage.fail_at(1);
+    let error = load_it().await.expect_err("the write fails");
+    assert!(matches!(error, ExchangeError::Passport(_)), "{error}");
+    assert!(error.to_string().contains("the disk is full"), "{error}");
+    assert!(second.passport.catalog(&second.chief).await?.is_empty());
+    assert!(second.passport.sections(&second.chief).await?.is_empty());
+
+    // The changes follow one by one: when one fails, the error says what was stored.
+    storage.fail_at(2);
+    let error = load_it().await.expect_err("the first change fails");
+    assert!(matches!(error, ExchangeError::PartlyStored { .. }), "{error}");
+    let message = error.to_string();
+    assert!(message.contains("after 4 new indicators and 0 later versions"), "{message}");
+    assert!(message.contains("load the same file again"), "{message}");
+
+    // Loading the same file again stores the rest.
+    storage.fail_at(0);
+    let report = load_it().await?;
+    assert_eq!((report.added, report.versions_added, report.unchanged), (0, 2, 4));
+    assert_eq!(catalog_export(&second, Format::Csv).await?, exported);
+    Ok(())
+}
+
+/// A store in memory whose writes of indicator versions fail from the `fail_at`-th on,
+/// while `fail_at` is not 0: a storage failure in the middle of a catalog load.
+///
+/// The methods are written as `async_trait` expands them, so that the test needs no
+/// macro crate of its own.
+#[derive(Debug, Default)]
+struct FailingStorage {
+    inner: citypassport_core::MemoryStorage,
+    fail_at: std::sync::atomic::AtomicUsize,
+    version_writes: std::sync::atomic::AtomicUsize,
+}
+
+type Boxed<'a, T> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = citypassport_core::Result<T>> + Send + 'a>>;
+
+mod failing {
+    use std::sync::atomic::Ordering;
+
+    use citypassport_core::storage::{RecordKind, StoredRecord};
+    use citypassport_core::{AuditQuery, AuditRecord, ChangeSet, Error, Storage};
+
+    use super::{Boxed, FailingStorage};
+
+    impl FailingStorage {
+        /// Makes the `n`-th write of indicator versions from now on fail (0: none).
+        pub fn fail_at(&self, n: usize) {
+            self.version_writes.store(0, Ordering::SeqCst);
+            self.fail_at.store(n, Ordering::SeqCst);
+        }
+    }
+
+    impl Storage for FailingStorage {
+        fn get<'a, 'b, 'c>(
+            &'a self,
+            kind: RecordKind,
+            key: &'b str,
+        ) -> Boxed<'c, Option<StoredRecord>>
+        where
+            'a: 'c,
+            'b: 'c,
+            Self: 'c,
+        {
+            self.inner.get(kind, key)
+        }
+
+        fn find<'a, 'b, 'd, 'c>(
+            &'a self,
+            kind: RecordKind,
+            index: &'b str,
+            value: &'d str,
+        ) -> Boxed<'c, Vec<StoredRecord>>
+        where
+            'a: 'c,
+            'b: 'c,
+            'd: 'c,
+            Self: 'c,
+        {
+            self.inner.find(kind, index, value)
+        }
+
+        fn scan<'a, 'b, 'c>(
+            &'a self,
+            kind: RecordKind,
+            prefix: &'b str,
+        ) -> Boxed<'c, Vec<StoredRecord>>
+        where
+            'a: 'c,
+            'b: 'c,
+            Self: 'c,
+        {
+            self.inner.scan(kind, prefix)
+        }
+
+        fn apply<'a, 'c>(&'a self, changes: ChangeSet) -> Boxed<'c, Vec<u64>>
+        where
+            'a: 'c,
+            Self: 'c,
+        {
+            let writes_versions =
+                changes.writes.iter().any(|w| w.target().0 == RecordKind::IndicatorVersion);
+            if writes_versions {
+                let n = self.version_writes.fetch_add(1, Ordering::SeqCst) + 1;
+                let fail_at = self.fail_at.load(Ordering::SeqCst);
+                if fail_at != 0 && n >= fail_at {
+                    return Box::pin(async { Err(Error::storage("the disk is full")) });
+                }
+            }
+            self.inner.apply(changes)
+        }
+
+        fn audit<'a, 'b, 'c>(&'a self, query: &'b AuditQuery) -> Boxed<'c, Vec<AuditRecord>>
+        where
+            'a: 'c,
+            'b: 'c,
+            Self: 'c,
+        {
+            self.inner.audit(query)
+        }
+
+        fn last_audit_seq<'a, 'c>(&'a self) -> Boxed<'c, u64>
+        where
+            'a: 'c,
+            Self: 'c,
+        {
+            self.inner.last_audit_seq()
+        }
+    }
 }

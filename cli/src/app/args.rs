@@ -87,7 +87,8 @@ The federal working-day calendar of 2019-2026 is built in; load another year wit
 cli/README.md shows this session with what each command prints.
 
 Exit status: 0 done; 1 failed (the failing step changed nothing); 2 wrong usage;
-3 an import refused some rows (listed; the good rows were stored unless --dry-run).";
+3 an import refused some rows (of values or of a catalog: each is listed, and the good
+rows were stored unless it was --dry-run).";
 
 /// The `citypassport` command line.
 #[derive(Debug, Parser)]
@@ -118,11 +119,13 @@ impl Cli {
             && error.render().to_string() == Cli::command().render_long_help().to_string()
     }
 
-    /// The whole help of the tool: clap's, wrapped to the terminal and ending with the
-    /// example's heading, then the example session as it is written. Clap would wrap the
-    /// example's lines too and break the commands, so they are printed after it.
+    /// The whole help of the tool: clap's, wrapped to the terminal, then the example
+    /// session as it is written. Clap would wrap the example's lines too and break the
+    /// commands, so they are printed after its help.
     pub fn long_help() -> String {
-        format!("{}\n{EXAMPLE_SESSION}\n", Cli::command().render_long_help())
+        let mut command = Cli::command().after_help(None::<&str>).after_long_help(None::<&str>);
+        let help = command.render_long_help().to_string();
+        format!("{}\n\n{EXAMPLE_HEADING}\n\n{EXAMPLE_SESSION}\n", help.trim_end())
     }
 }
 
@@ -255,20 +258,34 @@ pub enum FileFormat {
 /// `catalog ...`.
 #[derive(Debug, Subcommand)]
 pub enum CatalogCommand {
-    /// Load indicators from a CSV, JSON or Excel file, all of them or none (chief of staff)
-    #[command(long_about = "Load indicators from a file in one step: all of them or, if any \
-        row is wrong, none (every wrong row is listed). Columns: code, section, name_ru, \
-        unit_ru, okei_code, periodicity (monthly, quarterly, half_yearly, yearly); optional: \
-        value_kind (integer, decimal:N, percent:N, yes_no), due_day and due_months_after, or \
-        due_days_after, department (its name), min, max, max_change_percent, methodology, \
-        first_period. Indicators already defined the same way are left alone. Needs the \
-        chief of staff's login.")]
+    /// Load indicators, their changes and retirements from a CSV, JSON or Excel file
+    /// (chief of staff)
+    #[command(long_about = "Load indicators from a file, row by row. Columns: code, \
+        section, name_ru, unit_ru, okei_code, periodicity (monthly, quarterly, half_yearly, \
+        yearly); optional: value_kind (integer, decimal:N, percent:N, yes_no), due_day and \
+        due_months_after, or due_days_after, department (its name), min, max, \
+        max_change_percent, methodology, first_period; and for the history, as 'catalog \
+        export' writes it: effective_from, retired, change_reason.
+
+A code's first row is its first definition. A later row of the same code is a change in \
+force from the period in effective_from (its reason in change_reason), or, with retired \
+set to yes, a retirement from that period.
+
+Each row is checked as the passport checks a catalog; rows the store already holds are \
+left alone, so loading a file twice is harmless. Every refused row is listed with its row \
+and column, and the good rows are stored (the new indicators in one atomic write, then \
+each change in file order); --dry-run stores nothing. Exits with 3 when rows were \
+refused. Needs the chief of staff's login.")]
     Load(CatalogLoadArgs),
 
-    /// Export the catalog with every column, so that it loads back as it was
+    /// Export the catalog with its history: one row per version, retired indicators too
+    #[command(long_about = "Export every version of every indicator, retired ones too, in \
+        the columns 'catalog load' reads: loaded into a store with the same departments and \
+        exported again, the file comes out the same. Text is written as it is in CSV and \
+        JSON; Excel cells are always text, never formulas.")]
     Export(CatalogExportArgs),
 
-    /// List the indicators
+    /// List the indicators in force
     List(OutputArgs),
 }
 
@@ -482,7 +499,9 @@ pub enum ValuesCommand {
         reason. Each row is checked like an entry by hand; the good rows are stored together \
         as drafts (or submitted with --submit), and every refused row is listed with its row \
         and column. If storing fails, nothing is stored. Exits with 3 when rows were refused. \
-        Needs an executor's login, with the indicators assigned.")]
+        On a terminal, standard error shows a bar of the rows checked so far (for files of \
+        more than 1000 rows) and a spinner while they are stored. Needs an executor's login, \
+        with the indicators assigned.")]
     Import(ValuesImportArgs),
 
     /// Export every value, page by page, as CSV, JSON, Excel or SDMX-CSV
@@ -491,8 +510,10 @@ pub enum ValuesCommand {
         with --with-status), and import back as they are. SDMX-CSV has the columns DATAFLOW, \
         INDICATOR, TIME_PERIOD, OBS_VALUE, OBS_STATUS, UNIT_MEASURE and takes accepted (A) \
         and submitted (P) values; a value that does not apply has OBS_STATUS M. The store is \
-        read page by page, so memory stays small whatever its size. Needs a login that reads \
-        values (viewer, controller, chief of staff, executor).")]
+        read page by page, so memory stays small whatever its size; on a terminal, standard \
+        error counts the values read so far. UNIT_MEASURE is the unit of the definition in \
+        force for each value's period. Needs a login that reads values (viewer, controller, \
+        chief of staff, executor).")]
     Export(ValuesExportArgs),
 }
 

@@ -128,7 +128,16 @@ pub async fn city_on(backend: Backend) -> Result<City, Box<dyn Error>> {
 /// A new city on `backend` with its department and one account per role, and no
 /// catalog yet.
 pub async fn empty_city_on(backend: Backend) -> Result<City, Box<dyn Error>> {
-    let store = backend.store().await?;
+    empty_city_in(backend.store().await?).await
+}
+
+/// A new city on a store of the test's own, with its department and one account per
+/// role, and no catalog yet.
+pub async fn empty_city_with(storage: Arc<dyn Storage>) -> Result<City, Box<dyn Error>> {
+    empty_city_in(Store { storage, _folder: None, _schema: None }).await
+}
+
+async fn empty_city_in(store: Store) -> Result<City, Box<dyn Error>> {
     let passport = Passport::new(store.storage.clone());
     let setup =
         passport.bootstrap_administrator("admin@city.example", "Администратор", order("1")).await?;
