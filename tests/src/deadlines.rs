@@ -846,3 +846,98 @@ pub async fn report_of_a_year_without_calendar_data_says_so(storage: Arc<dyn Sto
     assert!(loaded.rules_only_years.is_empty());
     assert!(!loaded.to_text().contains("no calendar data"));
 }
+
+/// `timeliness_of` judges exactly the values asked about, in the order given, each with
+/// the due date in force for it: the rule's, a date set far from the rule (after it or
+/// even before the period), or the rule's with the extension of a granted notice. The
+/// values the passport does not expect (before the indicator's first expected period, of
+/// another periodicity, of an unknown indicator) are left out, as the core documents,
+/// and a caller who may not read values is refused.
+pub async fn timeliness_of_given_values_uses_the_due_date_in_force_for_each(
+    storage: Arc<dyn Storage>,
+) {
+    let city = City::build_with(storage, long_sessions()).await;
+    let p = &city.passport;
+    let edu1_june = ValueRef::new("EDU-1", period("2026-M06"));
+    let edu2_june = ValueRef::new("EDU-2", period("2026-M06"));
+    let house_june = ValueRef::new("HOUSE-1", period("2026-M06"));
+    let edu1_july = ValueRef::new("EDU-1", period("2026-M07"));
+    let edu2_july = ValueRef::new("EDU-2", period("2026-M07"));
+    let house_july = ValueRef::new("HOUSE-1", period("2026-M07"));
+
+    // The rule says 10 July for June; the chief of staff sets Tuesday 15 December for
+    // EDU-2, five months later, and for HOUSE-1 of July Monday 1 June, before the period.
+    let chief = &city.chief.token;
+    p.set_due_date(chief, "EDU-2", edu2_june.period, date("2026-12-15"), "новая форма")
+        .await
+        .unwrap();
+    p.set_due_date(chief, "HOUSE-1", house_july.period, date("2026-06-01"), "досрочно")
+        .await
+        .unwrap();
+    at(&city, 2026, 7, 8, 10, 0);
+    enter(&city, "EDU-1", "2026-M06", "1").await;
+    // July's EDU-1 is extended from 10 August to Monday 21 September.
+    at(&city, 2026, 8, 3, 10, 0);
+    let notice = p
+        .file_delay_notice(
+            &city.executor.token,
+            std::slice::from_ref(&edu1_july),
+            "нет данных от школ",
+            date("2026-09-21"),
+        )
+        .await
+        .unwrap();
+    p.grant_delay_notice(&city.controller.token, &notice.id, None, None).await.unwrap();
+
+    at(&city, 2026, 9, 1, 10, 0);
+    let asked = [
+        edu2_june.clone(),
+        ValueRef::new("EDU-1", period("2026-M05")), // before the first expected period
+        house_june.clone(),
+        ValueRef::new("NO-SUCH", period("2026-M06")), // an unknown indicator
+        edu1_june.clone(),
+        ValueRef::new("EDU-1", period("2026-Q3")), // EDU-1 is monthly
+        edu1_july.clone(),
+        edu2_july.clone(),
+        house_july.clone(),
+    ];
+    let judged = p.timeliness_of(&city.viewer.token, &asked).await.unwrap();
+    let seen: Vec<(&ValueRef, NaiveDate, Option<NaiveDate>, Timeliness)> =
+        judged.iter().map(|e| (&e.value, e.due.date, e.extended_until, e.timeliness)).collect();
+    assert_eq!(
+        seen,
+        [
+            (&edu2_june, date("2026-12-15"), None, Timeliness::NotYetDue),
+            (&house_june, date("2026-07-10"), None, Timeliness::Missing { days: 53 }),
+            (&edu1_june, date("2026-07-10"), None, Timeliness::OnTime),
+            (&edu1_july, date("2026-08-10"), Some(date("2026-09-21")), Timeliness::Excused),
+            (&edu2_july, date("2026-08-10"), None, Timeliness::Missing { days: 22 }),
+            (&house_july, date("2026-06-01"), None, Timeliness::Missing { days: 92 }),
+        ]
+    );
+    let set_far = &judged[0];
+    assert_eq!((set_far.due.nominal, set_far.due.moved), (date("2026-12-15"), false));
+    assert_eq!(set_far.deadline(), date("2026-12-15"));
+    assert_eq!(judged[3].deadline(), date("2026-09-21"));
+    assert_eq!(judged[3].notices, std::slice::from_ref(&notice.id));
+    assert_eq!(judged[0].executors, std::slice::from_ref(&city.executor.id));
+    assert!(judged[1].executors.is_empty(), "nobody is assigned to HOUSE-1");
+    assert_eq!(judged[2].current.as_ref().map(|v| v.status.as_str()), Some("submitted"));
+
+    // The same judgement as a range of due dates gives, for the value set far away.
+    let december =
+        p.timeliness(&city.viewer.token, date("2026-12-01"), date("2026-12-31")).await.unwrap();
+    assert_eq!(december.iter().find(|e| e.value == edu2_june), Some(&judged[0]));
+    assert!(p.timeliness_of(&city.viewer.token, &[]).await.unwrap().is_empty());
+
+    // An administrator reads no values; a session that ended is no session.
+    match p.timeliness_of(&city.admin.token, &asked).await {
+        Err(Error::PermissionDenied(reason)) => assert!(!reason.is_empty()),
+        other => panic!("an administrator may not read values, got {other:?}"),
+    }
+    p.logout(&city.viewer.token).await.unwrap();
+    assert!(matches!(
+        p.timeliness_of(&city.viewer.token, &asked).await,
+        Err(Error::Unauthenticated)
+    ));
+}

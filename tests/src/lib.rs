@@ -75,6 +75,7 @@ macro_rules! scenarios {
             deadlines::zero_event_limit_and_extension_into_the_past_are_refused,
             deadlines::reminders_at_any_moment_grouped_by_executor_and_department,
             deadlines::report_of_a_year_without_calendar_data_says_so,
+            deadlines::timeliness_of_given_values_uses_the_due_date_in_force_for_each,
         );
         $crate::__scenario_tests!(
             $fresh;
