@@ -47,7 +47,7 @@ run() {
         echo "harden: step '$name' failed" >&2
         exit 1
     fi
-    grep -hoE '(permission matrix|property |crash safety|login timing|concurrent writers|secrets on|audit tamper).*' \
+    grep -hoE '(permission matrix|property |crash safety|login timing|concurrent writers|secrets on|audit tamper|text limits).*' \
         "$log/$name.txt" || true
 }
 
@@ -61,9 +61,9 @@ logs_of() {
     done
 }
 
-# Sums the numbers matched by the extended regex $1 (which ends in a number) in the
-# logs of the steps named after it; 0 when a log is missing or nothing matches, so that
-# a skipped step never ends the summary.
+# Sums the first number of each match of the extended regex $1 in the logs of the steps
+# named after it; 0 when a log is missing or nothing matches, so that a skipped step
+# never ends the summary.
 sum_of() {
     local pattern=$1
     shift
@@ -73,8 +73,8 @@ sum_of() {
         echo 0
         return
     fi
-    { grep -hoE "$pattern" "${files[@]}" || true; } | { grep -oE '[0-9]+$' || true; } |
-        awk '{ s += $1 } END { print s + 0 }'
+    { grep -hoE "$pattern" "${files[@]}" || true; } |
+        awk '{ if (match($0, /[0-9]+/)) s += substr($0, RSTART, RLENGTH) } END { print s + 0 }'
 }
 
 # How many lines of the named steps' logs match $1; 0 when none.
@@ -174,22 +174,24 @@ matrices=$(lines_of 'permission matrix:' "${backends_run[@]}")
 kills=$(sum_of 'crash safety: [0-9]+' crash)
 mid_call=$(sum_of '[0-9]+ in the middle of a call' crash)
 opening=$(sum_of '[0-9]+ while opening the store or logging in' crash)
-core_cases=$(sum_of '^property .*: [0-9]+' properties)
-core_properties=$(lines_of '^property .*cases' properties)
-cli_cases=$(sum_of '^property .*: [0-9]+' cli-properties)
-cli_properties=$(lines_of '^property .*cases' cli-properties)
+core_cases=$(sum_of ': [0-9]+ cases$' properties)
+core_properties=$(lines_of 'property .*: [0-9]+ cases$' properties)
+cli_cases=$(sum_of ': [0-9]+ cases$' cli-properties)
+cli_properties=$(lines_of 'property .*: [0-9]+ cases$' cli-properties)
 refused=$(sum_of '[0-9]+ writes refused' "${backends_run[@]}")
 conflicts=$(sum_of 'of them [0-9]+' "${backends_run[@]}")
 races=$(lines_of 'concurrent writers:' "${backends_run[@]}")
-secrets=$(lines_of '^secrets on' secrets)
-tampered=$(lines_of '^audit tamper' "${backends_run[@]}")
+secrets=$(lines_of 'secrets on .*: [0-9]+ secrets searched' secrets)
+tampered=$(lines_of 'audit tamper .* reported first' "${backends_run[@]}")
+limited=$(sum_of 'text limits: [0-9]+' "${backends_run[@]}")
 echo "permission cells asserted: $cells on $matrices backends ($called by a call, $unholdable denied without a call: role pairs an administrator may not hold)"
 echo "SIGKILLs survived:         $kills ($mid_call in the middle of a call, $opening while opening the store or logging in)"
 echo "property cases:            $((core_cases + cli_cases)) ($core_cases over $core_properties properties of the core, $cli_cases over $cli_properties of the tool's file readers)"
 echo "fuzz executions:           $fuzz_total (over $fuzz_done of ${#FUZZ_TARGETS[@]} targets)"
 echo "concurrent writers:        $refused writes refused over $races races, $conflicts of them conflicts"
 echo "secrets searched:          on $secrets backends"
-echo "audit tamper cases:        $tampered"
+echo "audit tamper cases:        $tampered, each reported as the first bad record"
+echo "text limits:               $limited fields refused over their limit, summed over the backends"
 mapfile -t backend_logs < <(logs_of "${backends_run[@]}")
 { grep -hoE 'login timing.*' "${backend_logs[@]}" || true; } | sed 's/^/  /'
 echo "time: $(((SECONDS - started) / 60)) min $(((SECONDS - started) % 60)) s"
