@@ -152,7 +152,7 @@ pub struct CreatedAccount {
     pub setup_token: Secret,
 }
 
-#[uniffi::export]
+#[uniffi::export(name = "NativeSession")]
 impl Session {
     /// The account logged in.
     pub fn whoami(&self) -> Result<AccountSummary> {

@@ -99,7 +99,7 @@ impl From<core::AuditRecord> for AuditRecord {
     }
 }
 
-#[uniffi::export]
+#[uniffi::export(name = "NativeSession")]
 impl Session {
     /// Reads the audit log. Controllers, the chief of staff and administrators may.
     pub fn audit_log(&self, query: AuditQuery) -> Result<Vec<AuditRecord>> {

@@ -351,7 +351,7 @@ fn all<T, U: From<T>>(items: Vec<T>) -> Vec<U> {
     items.into_iter().map(U::from).collect()
 }
 
-#[uniffi::export]
+#[uniffi::export(name = "NativeSession")]
 impl Session {
     /// Every department, by name.
     pub fn departments(&self) -> Result<Vec<Department>> {

@@ -379,7 +379,7 @@ fn all<T, U: From<T>>(items: Vec<T>) -> Vec<U> {
     items.into_iter().map(U::from).collect()
 }
 
-#[uniffi::export]
+#[uniffi::export(name = "NativeSession")]
 impl Session {
     /// The city's working calendar. Any account may read it.
     pub fn working_calendar(&self) -> Result<WorkingCalendar> {

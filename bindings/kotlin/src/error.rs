@@ -100,10 +100,10 @@ pub enum PassportError {
         reason: String,
     },
 
-    /// The `Passport` this session belongs to was closed.
+    /// The `Passport`, or the `Session` called, was closed.
     #[error("{reason}")]
     Closed {
-        /// What was closed.
+        /// What was closed: the `Passport` or the `Session`.
         reason: String,
     },
 
@@ -119,11 +119,16 @@ pub enum PassportError {
 }
 
 impl PassportError {
-    /// The error for a call on a session or store that was closed.
+    /// The error for a call on a store that was closed, or on a session of it.
     pub(crate) fn closed() -> Self {
         PassportError::Closed {
             reason: "the Passport was closed; open the store again to go on".into(),
         }
+    }
+
+    /// The error for a call on a session object that was closed.
+    pub(crate) fn session_closed() -> Self {
+        PassportError::Closed { reason: "the Session was closed; log in again to go on".into() }
     }
 
     /// An invalid input found by the bindings while translating it.

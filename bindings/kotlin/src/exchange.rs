@@ -100,7 +100,7 @@ impl From<core::ImportReport> for ImportReport {
     }
 }
 
-#[uniffi::export]
+#[uniffi::export(name = "NativeSession")]
 impl Session {
     /// Enters many values at once, checking each row as `saveDraft` would. Refused rows
     /// are reported with the field and the reason; the rows that pass are stored in one

@@ -250,7 +250,7 @@ fn all<T, U: From<T>>(items: Vec<T>) -> Vec<U> {
     items.into_iter().map(U::from).collect()
 }
 
-#[uniffi::export]
+#[uniffi::export(name = "NativeSession")]
 impl Session {
     /// Proposes a change to the catalog, with a justification and the first period it
     /// should apply to. A department head may, for their own department's indicators.

@@ -10,8 +10,12 @@
 //! [`citypassport_core`]. What they translate:
 //!
 //! - the service as two objects: [`Passport`], an open store, and [`Session`], a
-//!   logged-in person through whom every other call is made; both are `AutoCloseable`
-//!   in Kotlin;
+//!   logged-in person through whom every other call is made. uniffi generates them as
+//!   `NativePassport` and `NativeSession` (see `uniffi.toml`); the classes Kotlin uses,
+//!   `city.passport.Passport` and `city.passport.Session`, are hand-written subclasses
+//!   in `bindings/kotlin/kotlin/` whose `close()` calls [`close_passport`] and
+//!   [`close_session`] instead of freeing the object, so that a closed object throws
+//!   `PassportException.Closed` and only the garbage collector frees it;
 //! - the core's error as [`PassportError`], one variant per kind, which Kotlin sees as
 //!   the sealed class `PassportException`;
 //! - exact decimals as strings, periods as strings (`2026-M07`), dates as
@@ -41,6 +45,13 @@
 //!
 //! let session = passport.login("admin@city.example".into(), "a long enough password".into())?;
 //! assert_eq!(session.whoami()?.full_name, "Иванов И. И.");
+//!
+//! // The session keeps the store open when the passport goes without being closed...
+//! drop(passport);
+//! assert!(session.whoami().is_ok());
+//! // ...and a closed session says so.
+//! session.close();
+//! assert!(matches!(session.whoami(), Err(PassportError::Closed { .. })));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
@@ -76,10 +87,10 @@ pub use exchange::{ImportMode, ImportReport, ImportRow, RefusedRow, ValueInput};
 pub use governance::{
     AuditVerification, ChangeProposal, Correction, Decision, IndicatorVersion, ProposedChange,
 };
-pub use passport::{belgorod_settings, Passport, Settings};
+pub use passport::{belgorod_settings, close_passport, Passport, Settings};
 pub use report::{
     CorrectionLine, Counts, DepartmentLine, ExecutorLine, NoticeState, QuarterlyReport,
     ReportFormat, Violation,
 };
-pub use session::Session;
+pub use session::{close_session, Session};
 pub use values::{Entry, PassportRow, Revision, Value, ValueAction, ValueStatus};

@@ -22,7 +22,8 @@ use crate::session::Session;
 ///
 /// Closing it takes the service out; calls already running keep their own clone and
 /// finish, and the store itself (its files, its connections) goes when the last of them
-/// does.
+/// does. It is also closed when dropped, that is once the `Passport` and all its
+/// sessions are gone.
 #[derive(Debug)]
 pub(crate) struct Shared {
     service: RwLock<Option<Service>>,
@@ -62,22 +63,37 @@ impl Shared {
     }
 }
 
+impl Drop for Shared {
+    /// Runs when the last holder of the store goes: the `Passport` and every session
+    /// opened through it, each closed or freed.
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
 /// A city passport store, opened on sled, PostgreSQL or in memory.
 ///
-/// In Kotlin it is `AutoCloseable`: `close()` (or the end of a `use {}` block) closes the
-/// store once the calls running at that moment have finished. After that, the object's
-/// own methods throw `IllegalStateException` and the sessions opened through it throw
-/// `PassportException.Closed`; closing again does nothing. Close sessions first: a
-/// session still open when its passport closes can no longer log out and stays valid
-/// in the store until it expires.
+/// Kotlin sees it as `city.passport.Passport`, a hand-written subclass of this object
+/// (`NativePassport` there) whose `close()` calls [`close_passport`]: the store closes
+/// once the calls running at that moment have finished, and from then on the object's
+/// methods and those of the sessions opened through it throw `PassportException.Closed`;
+/// closing again does nothing. Close sessions first: a session still open when its
+/// passport closes can no longer log out and stays valid in the store until it expires.
+///
+/// Only an explicit close closes the store under open sessions. When the garbage
+/// collector frees a `Passport` that was never closed, its sessions keep the store open
+/// and go on working; the store closes when the last of them is closed or freed.
 ///
 /// Safe to use from many threads at once.
 #[derive(Debug, uniffi::Object)]
+// See `city.passport.Passport` in kotlin/Passport.kt for why the generated class has
+// another name.
+#[uniffi(name = "NativePassport")]
 pub struct Passport {
     shared: Arc<Shared>,
 }
 
-#[uniffi::export]
+#[uniffi::export(name = "NativePassport")]
 impl Passport {
     /// Opens (or creates) the sled store in the folder `path`: the embedded store of a
     /// small city, with no server. One process may have a folder open at a time.
@@ -262,10 +278,20 @@ pub fn belgorod_settings() -> Settings {
     CoreSettings::belgorod().into()
 }
 
-impl Drop for Passport {
-    /// Runs when Kotlin closes the object (or the garbage collector frees it) and no call
-    /// is still running on it: the store closes even if sessions are still open.
-    fn drop(&mut self) {
+impl Passport {
+    /// Closes the store as `city.passport.Passport.close()` does in Kotlin; see
+    /// [`close_passport`].
+    pub fn close(&self) {
         self.shared.close();
     }
+}
+
+/// Closes `passport`'s store as `city.passport.Passport.close()` does in Kotlin: once the
+/// calls running at that moment have finished, the store (its files, its connections)
+/// is let go, even if sessions opened through it are still open; they, and the object
+/// itself, then throw `PassportException.Closed`. The object is freed by the garbage
+/// collector. Closing twice does nothing.
+#[uniffi::export]
+pub fn close_passport(passport: Arc<Passport>) {
+    passport.close();
 }

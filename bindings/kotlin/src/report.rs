@@ -226,7 +226,7 @@ pub enum ReportFormat {
     ViolationsCsv,
 }
 
-#[uniffi::export]
+#[uniffi::export(name = "NativeSession")]
 impl Session {
     /// The quarterly report for `quarter` (e.g. `2026-Q3`), judged as of now. Anyone who
     /// reads values may read it.

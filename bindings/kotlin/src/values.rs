@@ -229,7 +229,7 @@ fn all<T, U: From<T>>(items: Vec<T>) -> Vec<U> {
     items.into_iter().map(U::from).collect()
 }
 
-#[uniffi::export]
+#[uniffi::export(name = "NativeSession")]
 impl Session {
     /// Saves a draft value of an indicator assigned to the caller, as typed: `12,5`,
     /// `12.5` and `1 234` are all read exactly. A returned value is fixed this way and
