@@ -41,7 +41,7 @@ impl AuditQuery {
         let kind = self
             .kind
             .map(|name| {
-                RecordKind::ALL.into_iter().find(|k| k.as_str() == name.trim()).ok_or_else(|| {
+                RecordKind::from_name(&name).ok_or_else(|| {
                     let known: Vec<&str> = RecordKind::ALL.iter().map(|k| k.as_str()).collect();
                     PassportError::invalid(
                         "kind",

@@ -73,9 +73,10 @@ pub(crate) fn period(text: &str) -> Result<Period> {
     Ok(text.parse::<Period>()?)
 }
 
-/// An identifier from Kotlin.
+/// An identifier from Kotlin, exactly as given: like the core, the bindings do not trim
+/// it, so `" 1f2e"` is looked up as it is and not found.
 pub(crate) fn id(text: &str) -> Id {
-    Id::from(text.trim())
+    Id::from(text)
 }
 
 /// An optional identifier from Kotlin.

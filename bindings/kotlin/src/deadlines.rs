@@ -33,7 +33,8 @@ impl From<core::ValueRef> for ValueRef {
 
 impl ValueRef {
     pub(crate) fn into_core(self) -> Result<core::ValueRef> {
-        Ok(core::ValueRef::new(self.indicator.trim(), parse_period(&self.period)?))
+        // The code goes to the core as given, like every other code the bindings pass on.
+        Ok(core::ValueRef::new(self.indicator, parse_period(&self.period)?))
     }
 }
 

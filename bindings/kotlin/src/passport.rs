@@ -220,7 +220,7 @@ impl Settings {
             None => Ok(default),
         };
         let time_zone = match self.time_zone {
-            Some(name) => name.trim().parse().map_err(|_| {
+            Some(name) => name.parse().map_err(|_| {
                 PassportError::invalid("time zone", format!("'{name}' is not an IANA time zone"))
             })?,
             None => defaults.time_zone,
@@ -294,4 +294,134 @@ impl Passport {
 #[uniffi::export]
 pub fn close_passport(passport: Arc<Passport>) {
     passport.close();
+}
+
+#[cfg(test)]
+mod tests {
+    //! The bindings hand codes and ids to the core as they are given: each call here is
+    //! made once through the bindings and once on the core itself, and must come out
+    //! the same.
+
+    use citypassport_core::ValueRef as CoreValueRef;
+
+    use super::*;
+    use crate::accounts::{NewAccount, Role};
+    use crate::catalog::{DepartmentKind, DueRule, Indicator, Periodicity, ValueKind};
+    use crate::deadlines::ValueRef;
+
+    const PASSWORD: &str = "a long enough password";
+
+    fn order() -> AppointmentOrder {
+        AppointmentOrder { number: "1-к".into(), date: "2026-01-12".parse().unwrap() }
+    }
+
+    /// A store with an executor assigned to EDU-1; gives the executor's session, their
+    /// token for calling the core directly, the administrator's session and the
+    /// executor's account id.
+    fn city(passport: &Passport) -> Result<(Arc<Session>, Secret, Arc<Session>, String)> {
+        let setup = passport.bootstrap_administrator(
+            "admin@city.example".into(),
+            "Админ".into(),
+            order(),
+        )?;
+        passport.set_password(setup, PASSWORD.into())?;
+        let admin = passport.login("admin@city.example".into(), PASSWORD.into())?;
+        let education =
+            admin.create_department("образование".into(), DepartmentKind::Department)?;
+
+        let person = |email: &str, role: Role| -> Result<String> {
+            let created = admin.create_account(NewAccount {
+                email: email.into(),
+                full_name: "Сотрудник".into(),
+                roles: vec![role],
+                order: order(),
+                department_id: Some(education.id.clone()),
+            })?;
+            passport.set_password(created.setup_token, PASSWORD.into())?;
+            Ok(created.account_id)
+        };
+        person("chief@city.example", Role::ChiefOfStaff)?;
+        let executor_id = person("executor@city.example", Role::Executor)?;
+
+        let chief = passport.login("chief@city.example".into(), PASSWORD.into())?;
+        chief.define_indicator(Indicator {
+            code: "EDU-1".into(),
+            name: "Показатель".into(),
+            section: "Образование".into(),
+            unit_name: "человек".into(),
+            okei_code: None,
+            kind: ValueKind::Integer,
+            periodicity: Periodicity::Monthly,
+            due: DueRule::DayOfMonthAfter { day: 10, months_after: 1 },
+            department_id: Some(education.id.clone()),
+            methodology: String::new(),
+            plausibility: Default::default(),
+            first_period: None,
+        })?;
+        admin.assign_executor(executor_id.clone(), "EDU-1".into(), order())?;
+
+        let executor = passport.login("executor@city.example".into(), PASSWORD.into())?;
+        let token = passport.call(|service| async move {
+            service.login("executor@city.example", PASSWORD).await
+        })?;
+        Ok((executor, token, admin, executor_id))
+    }
+
+    impl Passport {
+        fn call<T, F, Fut>(&self, call: F) -> Result<T>
+        where
+            F: FnOnce(Service) -> Fut,
+            Fut: std::future::Future<Output = citypassport_core::Result<T>>,
+        {
+            self.shared.call(call)
+        }
+    }
+
+    #[test]
+    fn indicator_code_with_a_space_in_a_value_address_fares_as_in_the_core() -> Result<()> {
+        let passport = Passport::in_memory(None)?;
+        let (executor, token, _, _) = city(&passport)?;
+        let today = passport.today()?;
+        let period = "2026-M07";
+
+        let bound = executor.file_delay_notice(
+            vec![ValueRef { indicator: " EDU-1".into(), period: period.into() }],
+            "нет данных".into(),
+            today,
+        );
+        let core = passport.call(|service| async move {
+            let values = [CoreValueRef::new(" EDU-1", period.parse()?)];
+            service.file_delay_notice(&token, &values, "нет данных", today.0).await
+        });
+
+        // The core looks codes up as it sees fit; whatever it makes of " EDU-1", the
+        // bindings must make the same, refusal or notice.
+        match (bound, core) {
+            (Ok(bound), Ok(core)) => {
+                let core: Vec<ValueRef> = core.values.into_iter().map(ValueRef::from).collect();
+                assert_eq!(bound.values, core);
+            }
+            (Err(bound), Err(core)) => assert_eq!(bound, core),
+            (bound, core) => panic!("the bindings gave {bound:?}, the core {core:?}"),
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn account_id_with_a_space_finds_what_the_core_finds() -> Result<()> {
+        let passport = Passport::in_memory(None)?;
+        let (_, _, admin, executor_id) = city(&passport)?;
+        let spaced = format!(" {executor_id}");
+
+        let bound = admin.assignments_of_account(spaced.clone())?;
+        let admin_token = admin.detach()?;
+        let core = passport.call(|service| async move {
+            service.assignments_of_account(&admin_token, &spaced.as_str().into()).await
+        })?;
+
+        assert_eq!(bound.len(), core.len());
+        assert!(bound.is_empty(), "{bound:?}");
+        assert_eq!(admin.assignments_of_account(executor_id)?.len(), 1);
+        Ok(())
+    }
 }

@@ -3,8 +3,10 @@
 package city.passport.tests
 
 import city.passport.DepartmentKind
+import city.passport.NoticeStatus
 import city.passport.Passport
 import city.passport.PassportException
+import city.passport.ValueRef
 import kotlin.test.assertContains
 import kotlin.test.assertEquals
 import kotlin.test.assertFailsWith
@@ -79,6 +81,33 @@ val errorMappingTests = listOf(
                 }
                 assertEquals("indicator", error.kind)
                 assertEquals("NO-SUCH-1", error.id)
+            }
+        }
+    },
+
+    Test("ids_cross_as_given_so_a_spaced_id_is_not_found_as_in_the_core") {
+        Passport.inMemory().use { passport ->
+            City(passport).use { city ->
+                // The core does not trim ids, so neither do the bindings: " <id>" is
+                // another id, which names nothing.
+                val executorId = city.executor.accountId()
+                val assigned = city.viewer.assignmentsOfAccount(executorId)
+                assertEquals(setOf("EDU-1", "EDU-2"), assigned.map { it.indicator }.toSet())
+                assertTrue(assigned.all { it.accountId == executorId })
+                assertTrue(city.viewer.assignmentsOfAccount(" $executorId").isEmpty())
+
+                val today = passport.today()
+                val notice = city.executor.fileDelayNotice(
+                    listOf(ValueRef("EDU-1", firstOpenMonth(today))),
+                    "нет данных статистики",
+                    today.plusDays(40),
+                )
+                val error = assertFailsWith<PassportException.NotFound> {
+                    city.controller.grantDelayNotice(" ${notice.id}")
+                }
+                assertEquals(" ${notice.id}", error.id)
+                val pending = city.controller.delayNotices(NoticeStatus.PENDING)
+                assertEquals(listOf(notice.id), pending.map { it.id })
             }
         }
     },
