@@ -8,6 +8,7 @@ import city.passport.ImportRow
 import city.passport.NoticeStatus
 import city.passport.Passport
 import city.passport.PassportException
+import city.passport.RegionalHoliday
 import city.passport.ReportFormat
 import city.passport.Settings
 import city.passport.Timeliness
@@ -132,6 +133,49 @@ val deadlineTests = listOf(
                 val loaded = city.admin.loadCalendarCsv(file.path)
                 assertEquals(listOf(2027), loaded.years)
                 assertTrue(2027 in city.viewer.workingCalendar().yearsWithData)
+            }
+        }
+    },
+
+    Test("xml_calendar_and_regional_holidays_cross_the_ffi") {
+        Passport.inMemory().use { passport ->
+            City(passport).use { city ->
+                // 2028 as a calendar service would publish it, cut down to one moved day:
+                // Saturday 6 May is worked, Monday 8 May is rested instead.
+                val xml = """
+                    <?xml version="1.0" encoding="UTF-8"?>
+                    <calendar year="2028" lang="ru">
+                      <days>
+                        <day d="05.06" t="3" f="05.08"/>
+                        <day d="05.08" t="1" f="05.06"/>
+                      </days>
+                    </calendar>
+                """.trimIndent()
+                val loaded = city.admin.loadCalendarXml(xml)
+                assertEquals(listOf(2028), loaded.years)
+                assertTrue(loaded.days >= 2, "$loaded")
+                assertTrue(2028 in city.viewer.workingCalendar().yearsWithData)
+                assertTrue(city.viewer.isWorkingDay(LocalDate.of(2028, 5, 6)))
+                assertFalse(city.viewer.isWorkingDay(LocalDate.of(2028, 5, 8)))
+
+                val broken = assertFailsWith<PassportException.InvalidInput> {
+                    city.admin.loadCalendarXml("<days></days>")
+                }
+                assertEquals("calendar xml", broken.field)
+                assertFailsWith<PassportException.PermissionDenied> {
+                    city.viewer.loadCalendarXml(xml)
+                }
+
+                // A city day from 2027 on: Tuesday 13 July 2027 is rested, Monday 13 July
+                // 2026 still worked.
+                val cityDay = RegionalHoliday(7, 13, "День города", 2027)
+                city.admin.addRegionalHoliday(cityDay)
+                assertTrue(cityDay in city.viewer.workingCalendar().regionalHolidays)
+                assertFalse(city.viewer.isWorkingDay(LocalDate.of(2027, 7, 13)))
+                assertTrue(city.viewer.isWorkingDay(LocalDate.of(2026, 7, 13)))
+                assertFailsWith<PassportException.PermissionDenied> {
+                    city.viewer.addRegionalHoliday(RegionalHoliday(9, 1, "День знаний", null))
+                }
             }
         }
     },

@@ -129,6 +129,60 @@ val governanceTests = listOf(
             }
         }
     },
+    Test("rejected_correction_is_kept_with_its_reason_and_the_value_stays") {
+        Passport.openSled(tempStoreDir("kotlin-governance")).use { passport ->
+            City(passport).use { city ->
+                acceptedJune(city, "120")
+                val correction = city.controller.proposeCorrection(
+                    "EDU-1",
+                    "2026-M06",
+                    ValueInput.Typed("130"),
+                    "a second enrolment list",
+                )
+                val rejected =
+                    city.chief.rejectCorrection(correction.id, "the list counts pupils twice")
+                assertEquals(Decision.REJECTED, rejected.status)
+                assertEquals(city.chief.accountId(), rejected.decidedBy)
+                assertEquals("the list counts pupils twice", rejected.decisionReason)
+                assertNotNull(rejected.decidedAt)
+
+                assertEquals(Entry.Amount("120"), city.viewer.value("EDU-1", "2026-M06")!!.entry)
+                assertEquals(listOf(rejected), city.viewer.corrections(Decision.REJECTED))
+                assertTrue(city.viewer.corrections(Decision.PENDING).isEmpty())
+                // Decided once: a second decision is refused in its own class.
+                assertFailsWith<PassportException.WrongState> {
+                    city.chief.rejectCorrection(correction.id, "again")
+                }
+            }
+        }
+    },
+    Test("chief_changes_the_catalog_at_once_from_the_given_period") {
+        Passport.openSled(tempStoreDir("kotlin-governance")).use { passport ->
+            City(passport).use { city ->
+                val renamed = city.chief.indicator("EDU-2").copy(name = "Доля выпускников")
+                val change = city.chief.changeCatalog(
+                    ProposedChange.Change(renamed),
+                    "renamed by the regional order",
+                    "2026-M10",
+                )
+                // Recorded as a proposal of the chief, approved at once.
+                assertEquals(Decision.APPROVED, change.status)
+                assertEquals(city.chief.accountId(), change.proposedBy)
+                assertEquals(city.chief.accountId(), change.decidedBy)
+                assertEquals("2026-M10", change.effectiveFrom)
+                assertEquals(ProposedChange.Change(renamed), change.change)
+
+                val september = city.viewer.catalogForPeriod("2026-M09", null)
+                val october = city.viewer.catalogForPeriod("2026-M10", null)
+                assertEquals("Показатель EDU-2", september.single { it.code == "EDU-2" }.name)
+                assertEquals("Доля выпускников", october.single { it.code == "EDU-2" }.name)
+
+                assertFailsWith<PassportException.PermissionDenied> {
+                    city.head.changeCatalog(ProposedChange.Retire("EDU-2"), "why not", "2027-M01")
+                }
+            }
+        }
+    },
     Test("audit_log_verification_reports_an_intact_chain") {
         Passport.openSled(tempStoreDir("kotlin-governance")).use { passport ->
             City(passport).use { city ->
