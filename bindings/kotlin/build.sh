@@ -8,8 +8,10 @@
 #   bash bindings/kotlin/build.sh            # debug native library (what the tests use)
 #   bash bindings/kotlin/build.sh --release  # optimised native library, for deployment
 #
-# Needs cargo, java (17 or newer) and JNA (`apt-get install -y libjna-java`, which gives
-# /usr/share/java/jna.jar; JNA_JAR overrides the path). The Kotlin compiler is taken from
+# Needs cargo, java 17 or newer (Debian: default-jdk-headless or openjdk-17-jdk-headless),
+# JNA (libjna-java, which gives /usr/share/java/jna.jar; JNA_JAR overrides the path) and,
+# until the Kotlin compiler is fetched, npm; it checks for them first and names what to
+# install. The Kotlin compiler is taken from
 # target/kotlin/kotlinc, or fetched there once from the npm registry (kotlin-compiler
 # 2.4.20, a full kotlinc distribution); KOTLINC overrides it. CARGO_TARGET_DIR is
 # honoured: everything lands in $CARGO_TARGET_DIR/kotlin instead of target/kotlin.
@@ -28,14 +30,39 @@ KOTLIN_VERSION=2.4.20
 target=${CARGO_TARGET_DIR:-target}
 out=$target/kotlin
 jna_jar=${JNA_JAR:-/usr/share/java/jna.jar}
-mkdir -p "$out"
+kotlinc=${KOTLINC:-$out/kotlinc/bin/kotlinc}
 
+# Every missing tool is named at once, with what to install, before anything is built:
+# otherwise the first one missing shows up as a bare "command not found" halfway.
+missing=()
+jdk="apt-get install -y default-jdk-headless (or openjdk-17-jdk-headless)"
+if ! command -v cargo >/dev/null; then
+    rust=$(sed -n 's/^rust-version = "\(.*\)"/\1/p' Cargo.toml)
+    missing+=("cargo: install Rust $rust or newer with rustup (https://rustup.rs)")
+fi
+if ! command -v java >/dev/null; then
+    missing+=("java 17 or newer: $jdk")
+else
+    java_major=$(java -XshowSettings:properties -version 2>&1 \
+        | sed -n 's/^ *java\.specification\.version = \([0-9]*\).*/\1/p')
+    if [[ "${java_major:-0}" -lt 17 ]]; then
+        missing+=("java 17 or newer, found ${java_major:-an unknown version}: $jdk")
+    fi
+fi
+if [[ ! -x "$kotlinc" && ! -f "$out/kotlin-compiler-$KOTLIN_VERSION.tgz" ]] \
+    && ! command -v npm >/dev/null; then
+    missing+=("npm, to fetch the Kotlin compiler once: apt-get install -y npm (or set KOTLINC)")
+fi
 if [[ ! -f "$jna_jar" ]]; then
-    echo "JNA is missing: $jna_jar not found. Install it with: apt-get install -y libjna-java" >&2
+    missing+=("JNA, $jna_jar not found: apt-get install -y libjna-java (or set JNA_JAR)")
+fi
+if (( ${#missing[@]} > 0 )); then
+    echo "bindings/kotlin/build.sh: missing prerequisites:" >&2
+    printf '  - %s\n' "${missing[@]}" >&2
     exit 1
 fi
 
-kotlinc=${KOTLINC:-$out/kotlinc/bin/kotlinc}
+mkdir -p "$out"
 if [[ ! -x "$kotlinc" ]]; then
     tarball=kotlin-compiler-$KOTLIN_VERSION.tgz
     if [[ ! -f "$out/$tarball" ]]; then

@@ -1,18 +1,28 @@
 #!/usr/bin/env bash
 # Builds the Kotlin bindings (build.sh, debug native library), compiles the Kotlin tests
-# and the example, and runs them on the JVM:
+# and the example, and runs them on the JVM. The tests include one on PostgreSQL, so the
+# way to run them is under scripts/with-postgres.sh, which starts a throwaway server and
+# sets CITYPASSPORT_TEST_PG_URL for them:
 #
-#   bash bindings/kotlin/run-tests.sh
+#   bash scripts/with-postgres.sh bash bindings/kotlin/run-tests.sh
 #
-# The tests print one line per test and end with `N passed, N failed`. With
-# CITYPASSPORT_TEST_PG_URL set (scripts/with-postgres.sh sets it) they also run on
-# PostgreSQL. Then examples/kotlin/PrintPassport.kt runs twice on a new sled folder:
-# first it builds a demo store, then it reads it back. Exits non-zero if anything fails.
+# (or with CITYPASSPORT_TEST_PG_URL pointing at a server of your own). Without the URL the
+# PostgreSQL test fails, saying so, rather than being skipped unseen.
 #
-# Needs what build.sh needs: cargo, java 17+, JNA (apt-get install -y libjna-java) and
-# npm (to fetch the Kotlin compiler once).
+# The tests print one line per test and end with `N passed, N failed`. Then
+# examples/kotlin/PrintPassport.kt runs twice on a new sled folder: first it builds a
+# demo store, then it reads it back. Exits non-zero if anything fails.
+#
+# Needs what build.sh needs, which it checks first: cargo, java 17+ (default-jdk-headless
+# or openjdk-17-jdk-headless), JNA (libjna-java) and npm (to fetch the Kotlin compiler
+# once).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+
+if [[ -z "${CITYPASSPORT_TEST_PG_URL:-}" ]]; then
+    echo "note: CITYPASSPORT_TEST_PG_URL is not set, so the PostgreSQL test will fail;" \
+        "run: bash scripts/with-postgres.sh bash bindings/kotlin/run-tests.sh" >&2
+fi
 
 bash bindings/kotlin/build.sh
 

@@ -1,5 +1,6 @@
-// The same calls on PostgreSQL: scripts/with-postgres.sh starts a server and sets
-// CITYPASSPORT_TEST_PG_URL (scripts/test.sh runs these tests under it).
+// The same calls on PostgreSQL. They need CITYPASSPORT_TEST_PG_URL, which
+// scripts/with-postgres.sh sets after starting a throwaway server: the tests are run with
+// `bash scripts/with-postgres.sh bash bindings/kotlin/run-tests.sh` (scripts/test.sh does).
 package city.passport.tests
 
 import city.passport.Entry
@@ -13,8 +14,9 @@ val postgresTests = listOf(
         // Without a server this fails rather than passing unseen.
         val url = System.getenv("CITYPASSPORT_TEST_PG_URL")
             ?: error(
-                "CITYPASSPORT_TEST_PG_URL is not set: run under scripts/with-postgres.sh, " +
-                    "which needs the PostgreSQL server (apt-get install postgresql)",
+                "CITYPASSPORT_TEST_PG_URL is not set: run the Kotlin tests with " +
+                    "`bash scripts/with-postgres.sh bash bindings/kotlin/run-tests.sh`, " +
+                    "which starts a throwaway PostgreSQL server (apt-get install postgresql)",
             )
         val schema = "kotlin_" + UUID.randomUUID().toString().replace("-", "").take(12)
         Passport.connectPostgres(url, schema).use { passport ->
