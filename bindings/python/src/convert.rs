@@ -12,7 +12,9 @@
 use std::str::FromStr;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use citypassport_core::catalog::{Department, DepartmentKind, DueRule, Indicator, Section};
+use citypassport_core::catalog::{
+    CatalogEntry, Department, DepartmentKind, DueRule, Indicator, Section,
+};
 use citypassport_core::report::Counts;
 use citypassport_core::storage::AuditRecord;
 use citypassport_core::value::{Assignment, Entry, Revision, Value, ValueInput};
@@ -269,6 +271,16 @@ pub(crate) fn indicator<'py>(py: Python<'py>, i: &Indicator) -> PyResult<Record<
     Ok(d)
 }
 
+/// An indicator as the current catalog holds it: its newest definition under
+/// `indicator`, and `retired_from`, the first period it is retired for (none while in
+/// force).
+pub(crate) fn catalog_entry<'py>(py: Python<'py>, e: &CatalogEntry) -> PyResult<Record<'py>> {
+    let d = PyDict::new(py);
+    d.set_item("indicator", indicator(py, &e.indicator)?)?;
+    d.set_item("retired_from", e.retired_from.map(|p| p.to_string()))?;
+    Ok(d)
+}
+
 fn put_period(record: &Record<'_>, period: Period) -> PyResult<()> {
     record.set_item("period", period.to_string())?;
     record.set_item("period_start", period.first_day())?;
@@ -426,10 +438,13 @@ pub(crate) fn expected_value<'py>(py: Python<'py>, e: &ExpectedValue) -> PyResul
     Ok(d)
 }
 
-/// A reminder: the expected value and the days left to its due date.
+/// A reminder: the expected value, the days left to its deadline, and the executors to
+/// remind at the moment asked about (`to_remind`), who may differ from those who answer
+/// for it (`executors`).
 pub(crate) fn reminder<'py>(py: Python<'py>, r: &Reminder) -> PyResult<Record<'py>> {
     let d = expected_value(py, &r.expected)?;
     d.set_item("days_left", r.days_left)?;
+    d.set_item("to_remind", r.executors.iter().map(|i| i.as_str()).collect::<Vec<_>>())?;
     Ok(d)
 }
 
@@ -526,6 +541,8 @@ pub(crate) fn quarterly_report<'py>(py: Python<'py>, r: &QuarterlyReport) -> PyR
     put_due(&due, &r.due_date)?;
     d.set_item("due_date", due)?;
     d.set_item("generated_at", r.generated_at)?;
+    d.set_item("time_zone", r.time_zone.name())?;
+    d.set_item("rules_only_years", r.rules_only_years.clone())?;
     let totals = PyDict::new(py);
     put_counts(&totals, &r.totals)?;
     d.set_item("totals", totals)?;
@@ -642,6 +659,8 @@ pub(crate) fn indicator_version<'py>(
     d.set_item("recorded_by", v.recorded_by.as_str())?;
     d.set_item("proposal", v.proposal.as_ref().map(|i| i.as_str()))?;
     d.set_item("reason", &v.reason)?;
+    d.set_item("proposed_by", v.proposed_by.as_ref().map(|i| i.as_str()))?;
+    d.set_item("decision_reason", v.decision_reason.as_deref())?;
     Ok(d)
 }
 

@@ -15,8 +15,8 @@ use citypassport_core::{
     Passport, Periodicity, Role, SessionToken, ValueKind,
 };
 use citypassport_core::{
-    Decision, ImportMode, ImportRow, NoticeStatus, ProposedChange, RegionalHoliday, ValueRef,
-    ValueStatus,
+    Decision, ImportMode, ImportRow, NoticeStatus, ProposedChange, RegionalHoliday, Reminder,
+    ValueRef, ValueStatus,
 };
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -325,6 +325,13 @@ impl Session {
         let (passport, token) = self.begin(py)?;
         let found = run(py, async move { passport.indicator(&token, &code).await })?;
         convert::indicator(py, &found)
+    }
+
+    /// One indicator as the current catalog holds it, retired or not.
+    fn catalog_entry<'py>(&self, py: Python<'py>, code: String) -> PyResult<Record<'py>> {
+        let (passport, token) = self.begin(py)?;
+        let found = run(py, async move { passport.catalog_entry(&token, &code).await })?;
+        convert::catalog_entry(py, &found)
     }
 
     /// Adds an indicator to the catalog; `definition` holds the other arguments of the
@@ -778,6 +785,61 @@ impl Session {
         convert::list(py, &found, convert::reminder)
     }
 
+    /// The reminders as they stood or will stand at the instant `at`, a timezone-aware
+    /// datetime.
+    fn reminders_at<'py>(
+        &self,
+        py: Python<'py>,
+        at: &Bound<'_, PyAny>,
+        days: u32,
+    ) -> PyResult<Vec<Record<'py>>> {
+        let at = convert::instant(py, at, "at")?;
+        let (passport, token) = self.begin(py)?;
+        let found = run(py, async move { passport.reminders_at(&token, at, days).await })?;
+        convert::list(py, &found, convert::reminder)
+    }
+
+    /// The reminders now (or at the instant `at`) grouped as the core groups them:
+    /// `by` is `executor` (per executor to remind, `None` for values nobody is assigned
+    /// to) or `department` (per responsible department, `None` for none); the groups come
+    /// in the core's order of their keys, `None` first.
+    #[pyo3(signature = (by, days, at = None))]
+    fn reminder_groups<'py>(
+        &self,
+        py: Python<'py>,
+        by: &str,
+        days: u32,
+        at: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Vec<(Option<String>, Vec<Record<'py>>)>> {
+        type Grouping = for<'a> fn(&'a [Reminder]) -> BTreeMap<Option<Id>, Vec<&'a Reminder>>;
+        let group: Grouping = match by {
+            "executor" => Reminder::by_executor,
+            "department" => Reminder::by_department,
+            other => {
+                let reason = format!("'{other}' is not one of executor, department");
+                return Err(errors::invalid(py, "by", reason));
+            }
+        };
+        let at = at.map(|t| convert::instant(py, t, "at")).transpose()?;
+        let (passport, token) = self.begin(py)?;
+        let found = run(py, async move {
+            match at {
+                Some(at) => passport.reminders_at(&token, at, days).await,
+                None => passport.reminders(&token, days).await,
+            }
+        })?;
+        group(&found)
+            .into_iter()
+            .map(|(key, members)| {
+                let rows = members
+                    .into_iter()
+                    .map(|r| convert::reminder(py, r))
+                    .collect::<PyResult<Vec<_>>>()?;
+                Ok((key.map(|id| id.to_string()), rows))
+            })
+            .collect()
+    }
+
     /// Files a delay notice for some of the caller's values.
     fn file_delay_notice<'py>(
         &self,
@@ -909,6 +971,27 @@ impl Session {
         let (passport, token) = self.begin(py)?;
         let found = run(py, async move { passport.indicator_history(&token, &code).await })?;
         convert::list(py, &found, convert::indicator_version)
+    }
+
+    /// The whole catalog, every periodicity, as it was in force and known at the
+    /// instant `at`.
+    fn catalog_as_of<'py>(
+        &self,
+        py: Python<'py>,
+        at: &Bound<'_, PyAny>,
+    ) -> PyResult<Vec<Record<'py>>> {
+        let at = convert::instant(py, at, "at")?;
+        let (passport, token) = self.begin(py)?;
+        let found = run(py, async move { passport.catalog_as_of(&token, at).await })?;
+        convert::list(py, &found, convert::indicator)
+    }
+
+    /// One change proposal by id, pending or decided.
+    fn proposal<'py>(&self, py: Python<'py>, proposal: String) -> PyResult<Record<'py>> {
+        let proposal = Id::from(proposal);
+        let (passport, token) = self.begin(py)?;
+        let found = run(py, async move { passport.proposal(&token, &proposal).await })?;
+        convert::change_proposal(py, &found)
     }
 
     /// Proposes a change to the catalog from a period on: `add` or `change` with the

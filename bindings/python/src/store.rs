@@ -42,6 +42,8 @@ struct Open {
 #[derive(Debug)]
 pub(crate) struct Store {
     backend: Backend,
+    /// The city's time zone, kept apart from the service so that it reads after closing.
+    time_zone: chrono_tz::Tz,
     open: Mutex<Option<Open>>,
 }
 
@@ -80,8 +82,9 @@ impl Store {
         postgres: Option<PostgresStorage>,
         settings: Settings,
     ) -> Self {
+        let time_zone = settings.time_zone;
         let passport = Passport::with_settings(storage, Arc::new(SystemClock), settings);
-        Store { backend, open: Mutex::new(Some(Open { passport, postgres })) }
+        Store { backend, time_zone, open: Mutex::new(Some(Open { passport, postgres })) }
     }
 
     fn lock(&self) -> MutexGuard<'_, Option<Open>> {
@@ -306,6 +309,12 @@ impl PyPassport {
     /// Closes the store; sessions opened on it stop working. Closing twice is harmless.
     fn close(&self, py: Python<'_>) -> PyResult<()> {
         self.store.close(py)
+    }
+
+    /// The city's IANA time zone, in which deadlines and "today" are read.
+    #[getter]
+    fn time_zone(&self) -> &'static str {
+        self.store.time_zone.name()
     }
 
     /// Today's date in the city's time zone.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import io
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -224,3 +225,146 @@ def test_the_assignments_of_an_executor_end_with_the_account(monthly: City) -> N
     monthly.admin.deactivate_account(executor, "уволен")
     ended = monthly.head.assignments_of_account(executor)
     assert len(ended) == 5 and all(a.ended_at is not None for a in ended)
+
+
+MOSCOW = datetime.timezone(datetime.timedelta(hours=3))
+
+
+def test_reminders_at_a_past_moment_name_whom_to_remind_then(monthly: City) -> None:
+    # 5 June 2025: the January to May values of VISITS were outstanding then, April's
+    # too, though it came in since; nobody was assigned yet, so nobody is to be
+    # reminded, while the executor assigned since answers for each.
+    moment = datetime.datetime(2025, 6, 5, 9, 0, tzinfo=MOSCOW)
+    rows = monthly.viewer.reminders_at_records(moment, 10)
+    assert [(r["indicator"], r["period"]) for r in rows] == [
+        ("VISITS", f"2025-M0{month}") for month in range(1, 6)
+    ]
+    may = rows[-1]
+    assert (may["days_left"], may["due_date"], may["timeliness"]) == (
+        5,
+        datetime.date(2025, 6, 10),
+        "not_yet_due",
+    )
+    assert all(r["days_left"] < 0 for r in rows[:-1])
+    assert rows[3]["status"] == "submitted", "April's value as it stands now"
+    assert {tuple(r["to_remind"]) for r in rows} == {()}
+    assert {tuple(r["executors"]) for r in rows} == {(monthly.ids["executor"],)}
+
+    table = monthly.viewer.reminders_at(moment, 10)
+    assert list(table.columns) == citypassport.REMINDER_COLUMNS
+    assert list(table["to_remind"]) == [""] * 5
+    assert list(table["executors"]) == [monthly.ids["executor"]] * 5
+
+    by_executor = monthly.viewer.reminders_by_executor_records(10, at=moment)
+    assert list(by_executor) == [None]
+    assert [r["period"] for r in by_executor[None]] == [r["period"] for r in rows]
+    by_department = monthly.viewer.reminders_by_department(10, at=moment)
+    assert list(by_department) == [monthly.department.id]
+    assert list(by_department[monthly.department.id]["period"]) == [r["period"] for r in rows]
+
+
+def test_reminders_are_grouped_per_executor_and_department_as_the_core_groups_them(
+    monthly: City,
+) -> None:
+    monthly.chief.define_indicator(
+        "NOBODY", "Показатель без отдела", "Обращения", "единица", "integer", "monthly",
+        first_period="2026-M10",
+    )  # fmt: skip
+    now = monthly.viewer.reminders_records(10)
+    nobody = [(r["indicator"], r["period"]) for r in now if r["indicator"] == "NOBODY"]
+    assert nobody and all(not r["to_remind"] for r in now if r["indicator"] == "NOBODY")
+
+    executor = monthly.ids["executor"]
+    by_executor = monthly.viewer.reminders_by_executor_records(10)
+    assert list(by_executor) == [None, executor]
+    assert [(r["indicator"], r["period"]) for r in by_executor[None]] == nobody
+    assert {r["indicator"] for r in by_executor[executor]} <= {"VISITS", "CALLS"}
+    assert all(r["to_remind"] == [executor] for r in by_executor[executor])
+    assert len(by_executor[None]) + len(by_executor[executor]) == len(now)
+
+    by_department = monthly.viewer.reminders_by_department(10)
+    assert list(by_department) == [None, monthly.department.id]
+    assert list(zip(by_department[None]["indicator"], by_department[None]["period"])) == nobody
+    assert list(by_department[monthly.department.id].columns) == citypassport.REMINDER_COLUMNS
+
+    # The moment asked about now gives what `reminders` gives.
+    moment = datetime.datetime.now(datetime.timezone.utc)
+    again = monthly.viewer.reminders_at_records(moment, 10)
+    assert [(r["indicator"], r["period"]) for r in again] == [
+        (r["indicator"], r["period"]) for r in now
+    ]
+
+
+def test_reminders_at_refuse_a_naive_datetime_naming_the_argument(monthly: City) -> None:
+    naive = datetime.datetime(2025, 6, 5, 9, 0)
+    day: Any = datetime.date(2025, 6, 5)
+    calls = [
+        lambda: monthly.viewer.reminders_at_records(naive, 10),
+        lambda: monthly.viewer.reminders_at(day, 10),
+        lambda: monthly.viewer.reminders_by_executor_records(at=naive),
+        lambda: monthly.viewer.reminders_by_department(at=naive),
+    ]
+    for call in calls:
+        with pytest.raises(citypassport.InvalidInput) as refused:
+            call()
+        assert refused.value.field == "at"
+        assert isinstance(refused.value, ValueError)
+    with pytest.raises(citypassport.PermissionDenied):
+        monthly.admin.reminders_at_records(datetime.datetime.now(MOSCOW), 10)
+
+
+def test_timeliness_of_given_values_in_the_order_given(monthly: City) -> None:
+    asked = [
+        ("VISITS", "2025-M05"),
+        ("NO-SUCH", "2025-M05"),  # no indicator: left out
+        ("VISITS", "2024-M12"),  # before its first expected period: left out
+        ("VISITS", "2025-M04"),
+    ]
+    rows = monthly.viewer.timeliness_of_records(asked)
+    assert [(r["period"], r["timeliness"]) for r in rows] == [
+        ("2025-M05", "missing"),
+        ("2025-M04", "late"),
+    ]
+    assert rows[1]["due_date"] == monthly.viewer.due_date("VISITS", "2025-M04").due_date
+    table = monthly.viewer.timeliness_of(asked)
+    assert list(table.columns) == citypassport.EXPECTED_COLUMNS
+    assert list(table["timeliness"]) == ["missing", "late"]
+    assert monthly.viewer.timeliness_of_records([]) == []
+
+    with pytest.raises(citypassport.InvalidInput) as malformed:
+        monthly.viewer.timeliness_of_records([("VISITS",)])  # type: ignore[list-item]
+    assert malformed.value.field == "values"
+    with pytest.raises(citypassport.InvalidInput) as period:
+        monthly.viewer.timeliness_of_records([("VISITS", "2025-M13")])
+    assert period.value.field == "period"
+    with pytest.raises(citypassport.PermissionDenied):
+        monthly.admin.timeliness_of_records(asked)
+
+
+def test_the_report_says_its_time_zone_and_the_years_without_calendar_data(
+    monthly: City,
+) -> None:
+    past = monthly.viewer.quarterly_report("2025-Q2")
+    assert (past.time_zone, past.rules_only_years) == ("Europe/Moscow", ())
+    assert "no calendar data" not in str(past)
+
+    # A quarter years ahead: nothing is due yet, and 2031 has no calendar data.
+    ahead = monthly.viewer.quarterly_report("2031-Q1")
+    assert ahead.rules_only_years == (2031,)
+    assert "no calendar data for 2031" in ahead.to_text()
+    assert "no calendar data for 2031" in ahead.to_markdown()
+    assert ahead.totals["due"] > 0 and ahead.totals["not_yet_due"] == ahead.totals["due"]
+    departments = ahead.departments()
+    assert "not_yet_due" in departments.columns
+    assert departments["not_yet_due"].sum() == ahead.totals["not_yet_due"]
+    assert ahead.executors_records()[0]["not_yet_due"] > 0
+    assert "not yet due" in ahead.to_text()
+
+
+def test_the_store_says_its_time_zone_even_once_closed() -> None:
+    passport = citypassport.Passport.in_memory(time_zone="Asia/Yekaterinburg")
+    assert passport.time_zone == "Asia/Yekaterinburg"
+    passport.close()
+    assert passport.time_zone == "Asia/Yekaterinburg"
+    with citypassport.Passport.in_memory() as default:
+        assert default.time_zone == "Europe/Moscow"

@@ -326,3 +326,86 @@ def test_audit_log_chain_verifies_intact(city: City) -> None:
     assert len(check.head_hash) > 0
     with pytest.raises(citypassport.PermissionDenied):
         city.viewer.verify_audit_log()
+
+
+def test_one_proposal_reads_by_id_with_its_decision(city: City) -> None:
+    filed = city.head.propose_change(
+        "retire", "SHARE", justification="не нужен", effective_from="2026"
+    )
+    assert city.viewer.proposal(filed.id) == filed
+    decided = city.chief.approve_proposal(filed, "согласовано")
+    read = city.viewer.proposal(filed)
+    assert read == decided
+    assert (read.status, read.proposed_by, read.decision_reason) == (
+        "approved",
+        city.ids["head"],
+        "согласовано",
+    )
+    with pytest.raises(citypassport.NotFound):
+        city.viewer.proposal("no-such-proposal")
+
+
+def test_history_says_who_proposed_each_version_and_why_it_was_approved(city: City) -> None:
+    filed = city.head.propose_change(
+        "change", "POP", **pop_definition(city, name=RENAMED),
+        justification="новая методика Росстата", effective_from="2026",
+    )  # fmt: skip
+    city.chief.approve_proposal(filed, "согласовано на совещании")
+    city.chief.change_catalog(
+        "change", "POP", **pop_definition(city, name=RENAMED, methodology="перепись"),
+        reason="уточнение методики", effective_from="2027",
+    )  # fmt: skip
+
+    first, proposed, direct = city.viewer.indicator_history("POP")
+    assert (first.proposal, first.proposed_by, first.decision_reason) == (None, None, None)
+    assert (proposed.proposed_by, proposed.recorded_by) == (city.ids["head"], city.ids["chief"])
+    assert (proposed.reason, proposed.decision_reason) == (
+        "новая методика Росстата",
+        "согласовано на совещании",
+    )
+    assert direct.proposed_by == city.ids["chief"]
+    assert direct.proposal is not None
+    assert city.viewer.proposal(direct.proposal).status == "approved"
+
+
+def test_a_retired_indicator_shows_in_its_catalog_entry_with_its_period(city: City) -> None:
+    entry = city.viewer.catalog_entry("SHARE")
+    assert (entry.indicator.code, entry.retired_from) == ("SHARE", None)
+    assert entry.indicator == city.viewer.indicator("SHARE")
+
+    proposal = city.head.propose_change(
+        "retire", "SHARE", justification="не нужен", effective_from="2026"
+    )
+    city.chief.approve_proposal(proposal, "согласовано")
+    retired = city.viewer.catalog_entry("SHARE")
+    assert retired.retired_from == "2026"
+    assert retired.indicator == entry.indicator, "the last definition in force stays"
+    assert isinstance(retired.indicator, citypassport.Indicator)
+    with pytest.raises(citypassport.WrongState, match="retired from 2026"):
+        city.viewer.indicator("SHARE")
+    assert "SHARE" not in {row["code"] for row in city.viewer.catalog_records()}
+    with pytest.raises(citypassport.NotFound):
+        city.viewer.catalog_entry("NO-SUCH")
+
+
+def test_whole_catalog_as_of_a_moment_leaves_out_what_was_not_known_then(city: City) -> None:
+    before = now()
+    city.chief.change_catalog(
+        "change", "POP", **pop_definition(city, name=RENAMED),
+        reason="переименование", effective_from="2020",
+    )  # fmt: skip
+
+    then = city.viewer.catalog_as_of_records(before)
+    assert [row["code"] for row in then] == ["POP", "RATE", "SHARE", "CALLS"]
+    assert row_of(then, "POP")["name"] == "Численность населения"
+    assert row_of(then, "CALLS")["periodicity"] == "monthly", "every periodicity at once"
+    assert row_of(then, "POP")["department_name"] == "Отдел статистики"
+    frame = city.viewer.catalog_as_of(now())
+    assert list(frame.columns) == citypassport.CATALOG_COLUMNS
+    assert frame.set_index("code").loc["POP", "name"] == RENAMED
+
+    long_ago = datetime.datetime(2020, 1, 1, tzinfo=datetime.timezone.utc)
+    assert city.viewer.catalog_as_of_records(long_ago) == []
+    with pytest.raises(citypassport.InvalidInput) as naive:
+        city.viewer.catalog_as_of(datetime.datetime(2026, 4, 10))
+    assert naive.value.field == "at"

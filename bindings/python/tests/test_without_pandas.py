@@ -6,6 +6,7 @@ main venv, where pandas is installed, it is skipped.
 
 from __future__ import annotations
 
+import datetime
 import importlib.util
 import pathlib
 from decimal import Decimal
@@ -79,6 +80,21 @@ def test_the_tables_come_as_lists_of_dicts(town: City) -> None:
     ]
     assert quarterly.totals["late"] == 1 and quarterly.totals["missing"] == 1
     assert quarterly.departments_records()[0]["name"] == "Отдел статистики"
+    assert quarterly.departments_records()[0]["not_yet_due"] == 0
+    assert (quarterly.time_zone, quarterly.rules_only_years) == ("Europe/Moscow", ())
+
+    moment = datetime.datetime(2025, 3, 5, 9, 0, tzinfo=datetime.timezone.utc)
+    reminders = town.viewer.reminders_at_records(moment, 10)
+    assert [(r["period"], r["days_left"], r["to_remind"]) for r in reminders] == [
+        ("2025-M01", -23, []),
+        ("2025-M02", 5, []),
+    ]
+    grouped = town.viewer.reminders_by_department_records(10, at=moment)
+    assert list(grouped) == [town.department.id]
+    judged = town.viewer.timeliness_of_records([("VISITS", "2025-M01")])
+    assert [(r["period"], r["timeliness"]) for r in judged] == [("2025-M01", "late")]
+    in_force = town.viewer.catalog_as_of_records(datetime.datetime.now(datetime.timezone.utc))
+    assert [row["code"] for row in in_force] == ["POP", "RATE", "SHARE", "CALLS", "VISITS"]
 
 
 def test_a_dataframe_call_says_to_install_the_pandas_extra(town: City) -> None:
@@ -87,6 +103,10 @@ def test_a_dataframe_call_says_to_install_the_pandas_extra(town: City) -> None:
         (lambda: town.viewer.catalog(), "`..._records()` twin"),
         (lambda: town.viewer.quarterly_report("2025-Q1").violations(), "`..._records()` twin"),
         (lambda: town.viewer.values_frame(), "`export_values()`"),
+        (lambda: town.viewer.reminders_at(datetime.datetime.now(datetime.timezone.utc)), "twin"),
+        (lambda: town.viewer.reminders_by_executor(), "`..._records()` twin"),
+        (lambda: town.viewer.timeliness_of([("POP", "2025")]), "`..._records()` twin"),
+        (lambda: town.viewer.catalog_as_of(datetime.datetime.now(datetime.timezone.utc)), "twin"),
         (lambda: town.executor.enter_values([("POP", "2025", 1)]).to_frame(), "`rows`"),
     ]
     for call, instead in calls:

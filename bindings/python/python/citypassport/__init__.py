@@ -47,6 +47,7 @@ from ._records import (
     AuditVerification,
     CalendarDay,
     CalendarYears,
+    CatalogEntry,
     CatalogLoad,
     ChangeProposal,
     Correction,
@@ -64,7 +65,13 @@ from ._records import (
     WorkingCalendar,
 )
 from ._report import QuarterlyReport
-from ._tables import CATALOG_COLUMNS, EXPECTED_COLUMNS, LONG_COLUMNS, to_wide
+from ._tables import (
+    CATALOG_COLUMNS,
+    EXPECTED_COLUMNS,
+    LONG_COLUMNS,
+    REMINDER_COLUMNS,
+    to_wide,
+)
 
 __all__ = [
     "Account",
@@ -76,6 +83,7 @@ __all__ = [
     "CATALOG_COLUMNS",
     "CalendarDay",
     "CalendarYears",
+    "CatalogEntry",
     "CatalogLoad",
     "ChangeProposal",
     "Conflict",
@@ -101,6 +109,7 @@ __all__ = [
     "Passport",
     "PermissionDenied",
     "QuarterlyReport",
+    "REMINDER_COLUMNS",
     "RegionalHoliday",
     "Revision",
     "Section",

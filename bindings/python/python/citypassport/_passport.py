@@ -36,6 +36,7 @@ from ._records import (
     AuditRecord,
     AuditVerification,
     CalendarYears,
+    CatalogEntry,
     CatalogLoad,
     ChangeProposal,
     Correction,
@@ -57,6 +58,7 @@ from ._records import (
 from ._report import QuarterlyReport
 from ._tables import (
     EXPECTED_COLUMNS,
+    REMINDER_COLUMNS,
     catalog_frame,
     frame,
     long_frame,
@@ -299,6 +301,12 @@ class Passport:
     def closed(self) -> bool:
         """Whether the store was closed."""
         return self._native.closed
+
+    @property
+    def time_zone(self) -> str:
+        """The city's IANA time zone (``Europe/Moscow`` unless opened with another), in
+        which deadlines, "today" and the days of :meth:`Session.reminders_at` are read."""
+        return self._native.time_zone
 
     def close(self) -> None:
         """Closes the store; its sessions stop working. Closing twice is harmless."""
@@ -564,6 +572,30 @@ class Session:
             No indicator has this code.
         """
         return build(Indicator, self._native.indicator(code))
+
+    def catalog_entry(self, code: str) -> CatalogEntry:
+        """One indicator as the current catalog holds it, retired or not.
+
+        :meth:`indicator` refuses a retired indicator and :meth:`catalog` leaves it out;
+        this shows it with the period it is retired from.
+
+        Parameters
+        ----------
+        code : str
+            The indicator's code.
+
+        Returns
+        -------
+        CatalogEntry
+            The newest definition (for a retired indicator, the last one in force) and
+            ``retired_from``, the first retired period, or ``None`` while in force.
+
+        Raises
+        ------
+        NotFound
+            No indicator has this code.
+        """
+        return CatalogEntry.from_record(self._native.catalog_entry(code))
 
     def define_indicator(
         self,
@@ -1068,17 +1100,169 @@ class Session:
         """:meth:`timeliness` as a list of dicts."""
         return self._native.timeliness(first, last)
 
-    def reminders(self, days: int = 7) -> pandas.DataFrame:
-        """Values not yet submitted that are due within ``days`` days, and overdue ones,
-        soonest first: the columns of :meth:`timeliness` and ``days_left`` (negative
-        when overdue). An executor sees their own, a department head their
-        department's, controllers and viewers everyone's."""
+    def timeliness_of(self, values: Iterable[Tuple[str, PeriodLike]]) -> pandas.DataFrame:
+        """The timeliness now of exactly the values given, each judged by the due date in
+        force for it wherever a date set by hand or an extension puts it: the way to
+        show the timeliness of the rows of a table of one's own.
+
+        Parameters
+        ----------
+        values : iterable of (str, str)
+            The (indicator, period) pairs.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per value the passport expects, in the order given, with the
+            columns of :meth:`timeliness`. A value it does not expect is left out: a
+            period before the indicator's first expected one or of another periodicity,
+            or an indicator that has no definition for it (an unknown code among them).
+
+        Raises
+        ------
+        InvalidInput
+            A pair or a period is malformed.
+        PermissionDenied
+            The account does not read values.
+        """
         require_pandas()
-        return frame(self.reminders_records(days), EXPECTED_COLUMNS + ["days_left"])
+        return frame(self.timeliness_of_records(values), EXPECTED_COLUMNS)
+
+    def timeliness_of_records(
+        self, values: Iterable[Tuple[str, PeriodLike]]
+    ) -> List[Dict[str, Any]]:
+        """:meth:`timeliness_of` as a list of dicts."""
+        pairs = [pair(v, "values", "(indicator, period) pairs") for v in values]
+        return self._native.timeliness_of(pairs)
+
+    def reminders(self, days: int = 7) -> pandas.DataFrame:
+        """Values not yet submitted whose deadline (the extension if one was granted,
+        else the due date) is within ``days`` days, and overdue ones, soonest first.
+
+        An executor sees their own, a department head their department's, controllers,
+        the chief of staff and viewers everyone's.
+
+        Returns
+        -------
+        pandas.DataFrame
+            The columns of :meth:`timeliness`, then ``days_left`` (negative when
+            overdue) and ``to_remind``: the executors to remind now, which may differ
+            from ``executors``, those who answer for the value.
+        """
+        require_pandas()
+        return frame(self.reminders_records(days), REMINDER_COLUMNS)
 
     def reminders_records(self, days: int = 7) -> List[Dict[str, Any]]:
         """:meth:`reminders` as a list of dicts."""
         return self._native.reminders(days)
+
+    def reminders_at(self, at: datetime, days: int = 7) -> pandas.DataFrame:
+        """The reminders as they stand at the moment ``at``, past or future: what
+        :meth:`reminders` would have said then, e.g. to make up a scheduler's missed
+        morning run.
+
+        "Today" is ``at``'s date in the city's time zone, a value counts as not
+        submitted if its first submission came after ``at``, and ``to_remind`` names
+        the executors whose assignment was recorded and not ended by then. Due dates
+        set and extensions granted since ``at`` apply already: the list is what was
+        outstanding then by today's deadlines, not a replay of the store as it stood.
+
+        Parameters
+        ----------
+        at : datetime.datetime
+            The moment, with a time zone.
+        days : int, default 7
+            How many days ahead of that day to look.
+
+        Returns
+        -------
+        pandas.DataFrame
+            The columns of :meth:`reminders`, soonest first.
+
+        Raises
+        ------
+        InvalidInput
+            ``at`` is a naive datetime (``field`` is ``"at"``).
+        PermissionDenied
+            The account does not read values.
+        """
+        require_pandas()
+        return frame(self.reminders_at_records(at, days), REMINDER_COLUMNS)
+
+    def reminders_at_records(self, at: datetime, days: int = 7) -> List[Dict[str, Any]]:
+        """:meth:`reminders_at` as a list of dicts."""
+        return self._native.reminders_at(at, days)
+
+    def reminders_by_executor(
+        self, days: int = 7, *, at: Optional[datetime] = None
+    ) -> Dict[Optional[str], pandas.DataFrame]:
+        """The reminders grouped per executor to remind, for one e-mail each, as the
+        core groups them.
+
+        Parameters
+        ----------
+        days : int, default 7
+            As for :meth:`reminders`.
+        at : datetime.datetime, optional
+            A timezone-aware moment, as for :meth:`reminders_at`; now by default.
+
+        Returns
+        -------
+        dict of str or None to pandas.DataFrame
+            Per account id in ``to_remind``, its reminders with the columns of
+            :meth:`reminders`, soonest first; a value with several executors to remind
+            is under each. The values nobody is assigned to come under ``None``, for
+            the department head. Keys in order, ``None`` first.
+
+        Raises
+        ------
+        InvalidInput
+            ``at`` is a naive datetime.
+        """
+        require_pandas()
+        groups = self.reminders_by_executor_records(days, at=at)
+        return {key: frame(rows, REMINDER_COLUMNS) for key, rows in groups.items()}
+
+    def reminders_by_executor_records(
+        self, days: int = 7, *, at: Optional[datetime] = None
+    ) -> Dict[Optional[str], List[Dict[str, Any]]]:
+        """:meth:`reminders_by_executor` with lists of dicts."""
+        return dict(self._native.reminder_groups("executor", days, at))
+
+    def reminders_by_department(
+        self, days: int = 7, *, at: Optional[datetime] = None
+    ) -> Dict[Optional[str], pandas.DataFrame]:
+        """The reminders grouped per responsible department, for one e-mail to each
+        department head, as the core groups them.
+
+        Parameters
+        ----------
+        days : int, default 7
+            As for :meth:`reminders`.
+        at : datetime.datetime, optional
+            A timezone-aware moment, as for :meth:`reminders_at`; now by default.
+
+        Returns
+        -------
+        dict of str or None to pandas.DataFrame
+            Per department id, its reminders with the columns of :meth:`reminders`,
+            soonest first; values of indicators without a department come under
+            ``None``. Keys in order, ``None`` first.
+
+        Raises
+        ------
+        InvalidInput
+            ``at`` is a naive datetime.
+        """
+        require_pandas()
+        groups = self.reminders_by_department_records(days, at=at)
+        return {key: frame(rows, REMINDER_COLUMNS) for key, rows in groups.items()}
+
+    def reminders_by_department_records(
+        self, days: int = 7, *, at: Optional[datetime] = None
+    ) -> Dict[Optional[str], List[Dict[str, Any]]]:
+        """:meth:`reminders_by_department` with lists of dicts."""
+        return dict(self._native.reminder_groups("department", days, at))
 
     def file_delay_notice(
         self,
@@ -1181,10 +1365,47 @@ class Session:
             row["department_name"] = names.get(row["department"])
         return rows
 
+    def catalog_as_of(self, at: datetime) -> pandas.DataFrame:
+        """The whole catalog, every periodicity, as it was in force at the moment ``at``
+        and as it was known then ("which indicators were in force on 10 April 2026,
+        with which units and methodologies").
+
+        Each indicator comes with the definition that applied to the period of its
+        periodicity containing that day (in the city's time zone), counting only the
+        changes recorded by ``at``: a change approved later, even with effect from an
+        earlier period, does not show. An indicator retired for that period is left out.
+        For one period's catalog, see :meth:`catalog_for_period`.
+
+        Parameters
+        ----------
+        at : datetime.datetime
+            The moment, with a time zone.
+
+        Returns
+        -------
+        pandas.DataFrame
+            The columns of :meth:`catalog`.
+
+        Raises
+        ------
+        InvalidInput
+            ``at`` is a naive datetime (``field`` is ``"at"``).
+        """
+        require_pandas()
+        return catalog_frame(self.catalog_as_of_records(at))
+
+    def catalog_as_of_records(self, at: datetime) -> List[Dict[str, Any]]:
+        """:meth:`catalog_as_of` as a list of dicts."""
+        names = {d.id: d.name for d in self.departments()}
+        rows = self._native.catalog_as_of(at)
+        for row in rows:
+            row["department_name"] = names.get(row["department"])
+        return rows
+
     def indicator_history(self, code: str) -> List[IndicatorVersion]:
         """Every version of one indicator, oldest first: what changed, from which
-        period, who recorded it, from which proposal and why (see :meth:`proposals` for
-        who proposed it).
+        period, who recorded it, from which proposal, who proposed it and why, and why
+        the chief of staff approved it.
 
         Raises
         ------
@@ -1383,6 +1604,28 @@ class Session:
         """Change proposals, newest first; ``status`` is ``pending``, ``approved`` or
         ``rejected``. Anyone who reads the catalog may see them."""
         return [ChangeProposal.from_record(r) for r in self._native.proposals(status)]
+
+    def proposal(self, proposal: ProposalLike) -> ChangeProposal:
+        """One change proposal, pending or decided: what was proposed, by whom and why,
+        and the chief of staff's decision with its reason. Anyone who reads the catalog
+        may see it.
+
+        Parameters
+        ----------
+        proposal : str or ChangeProposal
+            The proposal or its id, e.g. ``IndicatorVersion.proposal``.
+
+        Returns
+        -------
+        ChangeProposal
+            The proposal as it stands now.
+
+        Raises
+        ------
+        NotFound
+            No proposal has this id.
+        """
+        return ChangeProposal.from_record(self._native.proposal(_id(proposal)))
 
     def propose_correction(
         self,

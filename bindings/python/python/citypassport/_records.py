@@ -23,6 +23,7 @@ __all__ = [
     "AuditVerification",
     "CalendarDay",
     "CalendarYears",
+    "CatalogEntry",
     "CatalogLoad",
     "ChangeProposal",
     "Correction",
@@ -533,6 +534,13 @@ class IndicatorVersion:
         The id of the change proposal it came from.
     reason : str
         Why, as given with the change.
+    proposed_by : str or None
+        Who proposed the change (account id): the department head who filed the
+        proposal, or the chief of staff for a direct change; ``None`` for a definition
+        made without a proposal.
+    decision_reason : str or None
+        Why the chief of staff approved it; ``None`` for a definition made without a
+        proposal.
     """
 
     code: str
@@ -543,11 +551,36 @@ class IndicatorVersion:
     recorded_by: str
     proposal: Optional[str]
     reason: str
+    proposed_by: Optional[str]
+    decision_reason: Optional[str]
 
     @classmethod
     def from_record(cls, record: Mapping[str, Any]) -> IndicatorVersion:
         """The version from the native record."""
         return _build(cls, {**record, "definition": _definition(record["definition"])})
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    """An indicator as the current catalog holds it, retired or not.
+
+    Attributes
+    ----------
+    indicator : Indicator
+        The newest definition; for a retired indicator, the last one in force, with
+        which the values of earlier periods still read.
+    retired_from : str or None
+        The first period for which the indicator is retired (its retirement approved,
+        even from a period still to come); ``None`` while it is in force.
+    """
+
+    indicator: Indicator
+    retired_from: Optional[str]
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> CatalogEntry:
+        """The entry from the native record."""
+        return cls(_build(Indicator, record["indicator"]), record["retired_from"])
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, Dict, List
+from typing import TYPE_CHECKING, Any, Dict, List, Tuple
 
 from . import _native
 from ._tables import frame, require_pandas
@@ -55,9 +55,19 @@ class QuarterlyReport:
         quarter, moved off non-working days.
     generated_at : datetime.datetime
         When it was made; timeliness is judged at this moment (UTC).
+    time_zone : str
+        The city's IANA time zone, e.g. ``"Europe/Moscow"``: the renderings show times
+        in it (the CSV of violations in ISO 8601 with its offset).
+    rules_only_years : tuple of int
+        The years without calendar data in which a due date of the report (its own
+        included) falls: those dates follow the weekend and holiday rules alone and may
+        move once the year's production calendar is loaded. The renderings say so in a
+        note; empty when every date is final.
     totals : dict
         The city's counts: ``due, on_time, late, late_days, missing, excused,
-        not_applicable, not_yet_due, returned, entered``.
+        not_applicable, not_yet_due, returned, entered``. ``due`` is the sum of the six
+        from ``on_time`` to ``not_yet_due`` (``late_days`` is a number of days, not of
+        values), so a quarter still running adds up too.
 
     Notes
     -----
@@ -73,10 +83,13 @@ class QuarterlyReport:
         self.quarter: str = self._data["quarter"]
         self.due_date: date = self._data["due_date"]["due_date"]
         self.generated_at: datetime = self._data["generated_at"]
+        self.time_zone: str = self._data["time_zone"]
+        self.rules_only_years: Tuple[int, ...] = tuple(self._data["rules_only_years"])
         self.totals: Dict[str, int] = dict(self._data["totals"])
 
     def departments(self) -> pandas.DataFrame:
-        """The counts per department, by name."""
+        """The counts per department, by name: ``department`` (id), ``name`` and the
+        counts of :attr:`totals`, ``not_yet_due`` among them."""
         require_pandas()
         return frame(self.departments_records(), _DEPARTMENT_COLUMNS)
 
@@ -85,7 +98,8 @@ class QuarterlyReport:
         return [dict(row) for row in self._data["departments"]]
 
     def executors(self) -> pandas.DataFrame:
-        """The counts per executor, by name."""
+        """The counts per executor, by name: ``account`` (id; none for the values nobody
+        was assigned to), ``name`` and the counts of :attr:`totals`."""
         require_pandas()
         return frame(self.executors_records(), _EXECUTOR_COLUMNS)
 

@@ -24,6 +24,7 @@ __all__ = [
     "ENTRY_REPORT_COLUMNS",
     "EXPECTED_COLUMNS",
     "LONG_COLUMNS",
+    "REMINDER_COLUMNS",
     "catalog_frame",
     "frame",
     "long_frame",
@@ -110,6 +111,10 @@ EXPECTED_COLUMNS: List[str] = [
     "notices",
 ]
 
+#: Columns of the reminders: those of the expected values, the days left to the deadline
+#: (negative when overdue) and the executors to remind at the moment asked about.
+REMINDER_COLUMNS: List[str] = EXPECTED_COLUMNS + ["days_left", "to_remind"]
+
 #: Columns of a bulk entry report: one row per input row.
 ENTRY_REPORT_COLUMNS: List[str] = [
     "row",
@@ -142,7 +147,7 @@ _INSTANTS = (
 )
 _COUNTS = ("times_returned", "revisions", "due_day", "due_months_after", "due_days", "days_late")
 #: Columns of lists, shown in frames as text joined with "; ".
-_LISTS = ("flags", "executors", "notices")
+_LISTS = ("flags", "executors", "notices", "to_remind")
 
 
 #: What to use instead of a DataFrame, for most tables.
