@@ -54,6 +54,7 @@
 
 mod config;
 mod error;
+mod flusher;
 mod keys;
 mod store;
 

@@ -17,6 +17,7 @@ use sled::Transactional;
 
 use crate::config::{Durability, SledConfig, RELAXED_FLUSH_INTERVAL_MS};
 use crate::error::OpenError;
+use crate::flusher::Flusher;
 use crate::keys::{self, RecordHead, RecordValue, RecordValueRef};
 
 /// The schema version this crate writes and reads.
@@ -43,13 +44,13 @@ const META_TREE: &str = "meta";
 /// Opening reads the folder and may replay sled's log, so [`open`](Self::open) blocks;
 /// call it at start-up or through the runtime's blocking pool. The async methods do
 /// only in-memory work on the calling thread (sled serves reads from its cache and
-/// commits into its in-memory log) and wait for the disk only through sled's
-/// `flush_async`, which runs the `fsync` on sled's own thread pool. A commit does wait
+/// commits into its in-memory log) and wait for the disk only through a thread of the
+/// store's own, which runs the `fsync` once for all the writers waiting at that moment
+/// (sled's own `flush_async` can hang when called concurrently). A commit does wait
 /// for reads of several keys that are under way (see the `gate` field), so a `scan` of
 /// a whole large kind or an `audit` query over a long log holds writers back for as long
 /// as it takes. Dropping the store writes out what is still buffered and waits for it.
 pub struct SledStorage {
-    db: sled::Db,
     records: sled::Tree,
     index: sled::Tree,
     audit: sled::Tree,
@@ -63,6 +64,8 @@ pub struct SledStorage {
     /// entry without its record, one of two records). It is never held across an
     /// `.await` and only around in-memory work.
     gate: RwLock<()>,
+    /// Writes sled's log to disk for durable change sets and [`flush`](Self::flush).
+    flusher: Flusher,
 }
 
 impl fmt::Debug for SledStorage {
@@ -121,12 +124,16 @@ impl SledStorage {
         let tree = |name| {
             db.open_tree(name).map_err(|source| OpenError::Engine { path: path.clone(), source })
         };
+        // The trees and the flushing thread's handle keep the database open; it closes
+        // (writing out what is buffered) when the last of them goes.
+        let flusher = Flusher::start(db.clone())
+            .map_err(|e| OpenError::Engine { path: path.clone(), source: sled::Error::Io(e) })?;
         let store = SledStorage {
+            flusher,
             records: tree(RECORDS_TREE)?,
             index: tree(INDEX_TREE)?,
             audit: tree(AUDIT_TREE)?,
             meta: tree(META_TREE)?,
-            db,
             durability,
             path,
             gate: RwLock::new(()),
@@ -157,17 +164,16 @@ impl SledStorage {
     ///
     /// Needed only with [`Durability::Relaxed`], to close the window in which a crash
     /// may lose acknowledged change sets (say, after a bulk load). The `fsync` runs on
-    /// sled's thread pool, not on the caller's.
+    /// the store's own flushing thread, not on the caller's.
     ///
     /// # Errors
     ///
     /// [`Error::Storage`] when the disk refuses the write; what was committed stays
     /// readable but may not survive a crash.
     pub async fn flush(&self) -> Result<()> {
-        self.db
-            .flush_async()
+        self.flusher
+            .flush()
             .await
-            .map(drop)
             .map_err(|e| Error::storage(format!("flush: writing to disk failed: {e}")))
     }
 
@@ -324,10 +330,10 @@ impl Storage for SledStorage {
         };
 
         // Visible to readers from here on; in durable mode the caller hears of it only
-        // once it is on disk. `flush_async` runs the fsync on sled's thread pool, and
-        // writers that flush at the same time share one.
+        // once it is on disk. The flushing thread runs one fsync for all the writers
+        // waiting at that moment.
         if self.durability == Durability::Durable {
-            self.db.flush_async().await.map_err(|e| {
+            self.flusher.flush().await.map_err(|e| {
                 Error::storage(format!(
                     "apply: the change set was committed but writing it to disk failed, so \
                      it may be lost in a crash: {e}"
