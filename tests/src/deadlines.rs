@@ -312,6 +312,18 @@ pub async fn delay_notice_covers_only_own_unsubmitted_values(storage: Arc<dyn St
         p.file_delay_notice(&city.executor.token, &submitted, "r", date("2026-07-20")).await,
         Err(Error::WrongState(_))
     ));
+    // A code pasted with spaces names the same value.
+    let pasted = [ValueRef::new(" EDU-1 ", period("2026-M06"))];
+    assert!(matches!(
+        p.file_delay_notice(&city.executor.token, &pasted, "r", date("2026-07-20")).await,
+        Err(Error::WrongState(_))
+    ));
+    let twice =
+        [ValueRef::new("EDU-2", period("2026-M06")), ValueRef::new("EDU-2 ", period("2026-M06"))];
+    assert!(matches!(
+        p.file_delay_notice(&city.executor.token, &twice, "r", date("2026-07-20")).await,
+        Err(Error::Invalid { .. })
+    ));
     assert!(matches!(
         p.file_delay_notice(&city.executor.token, &[], "r", date("2026-07-20")).await,
         Err(Error::Invalid { .. })

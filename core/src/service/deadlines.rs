@@ -706,11 +706,18 @@ impl Passport {
         if values.is_empty() {
             return Err(Error::invalid("values", "a delay notice covers at least one value"));
         }
+        // Codes are looked up trimmed everywhere; the notice must name the values by the
+        // same keys, or a pasted " EDU-1" would pass the "already submitted" check below
+        // and a grant would extend a value that does not exist.
+        let values: Vec<ValueRef> = values
+            .iter()
+            .map(|v| ValueRef { indicator: v.indicator.trim().to_string(), period: v.period })
+            .collect();
         let unique: BTreeSet<&ValueRef> = values.iter().collect();
         if unique.len() != values.len() {
             return Err(Error::invalid("values", "a value is listed twice"));
         }
-        for value in values {
+        for value in &values {
             self.require_entry(&actor, &value.indicator).await?;
             self.definition_for(&value.indicator, value.period).await?;
             let current = self.get::<Value>(&value_key(&value.indicator, value.period)).await?;
@@ -724,7 +731,7 @@ impl Passport {
         let notice = DelayNotice {
             id: Id::generate(),
             executor: actor.id().clone(),
-            values: values.to_vec(),
+            values,
             reason: reason.trim().into(),
             expected_date,
             filed_at: self.now(),
