@@ -224,6 +224,14 @@ pub async fn granted_delay_notice_gives_each_value_a_new_due_date(storage: Arc<d
         p.delay_notices(&city.controller.token, Some(NoticeStatus::Pending)).await.unwrap();
     assert_eq!(pending.len(), 1);
 
+    // An extension that ends on the due date itself gives no time and is refused.
+    match p
+        .grant_delay_notice(&city.controller.token, &notice.id, Some(date("2026-07-10")), None)
+        .await
+    {
+        Err(Error::Invalid { field, .. }) => assert_eq!(field, "until"),
+        other => panic!("an extension to the due date itself was not refused: {other:?}"),
+    }
     let granted = p
         .grant_delay_notice(&city.controller.token, &notice.id, None, Some("согласовано"))
         .await

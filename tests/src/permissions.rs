@@ -327,7 +327,8 @@ impl Walk {
             Operation::FileDelayNotice => {
                 let code = self.scoped_indicator(&actor, role, rule.scope).await;
                 let values = [ValueRef::new(&code, june())];
-                let expected = today + Duration::days(5);
+                // After the June values' due date, 10 July.
+                let expected = today + Duration::days(30);
                 outcome(p.file_delay_notice(&token, &values, "болезнь", expected).await)
             }
             Operation::GrantDelayNotice | Operation::DeclineDelayNotice => {
@@ -341,7 +342,8 @@ impl Walk {
                     Err(e) => return outcome(Err::<(), _>(e)),
                 };
                 let values = [ValueRef::new(&code, june())];
-                let expected = today + Duration::days(5);
+                // After the June values' due date, 10 July.
+                let expected = today + Duration::days(30);
                 let notice =
                     match p.file_delay_notice(&maker.token, &values, "болезнь", expected).await
                     {

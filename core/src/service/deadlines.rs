@@ -717,12 +717,29 @@ impl Passport {
         if unique.len() != values.len() {
             return Err(Error::invalid("values", "a value is listed twice"));
         }
+        let calendar = self.calendar().await?;
         for value in &values {
             self.require_entry(&actor, &value.indicator).await?;
-            self.definition_for(&value.indicator, value.period).await?;
-            let current = self.get::<Value>(&value_key(&value.indicator, value.period)).await?;
+            let indicator = self.definition_for(&value.indicator, value.period).await?;
+            let key = value_key(&value.indicator, value.period);
+            let current = self.get::<Value>(&key).await?;
             if current.is_some_and(|v| v.record.first_submitted_at.is_some()) {
                 return Err(Error::WrongState(format!("{value} was already submitted")));
+            }
+            // A value submitted by a date before its deadline is on time: such a notice
+            // asks for nothing, and granting it as filed would extend nothing.
+            let overriding = self.get::<DueDateOverride>(&key).await?;
+            let due = self.due_of(
+                &calendar,
+                &indicator,
+                value.period,
+                overriding.as_ref().map(|o| &o.record),
+            );
+            if expected_date <= due.date {
+                return Err(Error::invalid(
+                    "expected date",
+                    format!("{expected_date} is not after {value}'s due date {}", due.date),
+                ));
             }
         }
         if expected_date < self.today() {
@@ -794,6 +811,24 @@ impl Passport {
         for value in &decided.values {
             let key = value_key(&value.indicator, value.period);
             let stored = self.get::<DueDateOverride>(&key).await?;
+            // An extension that ends before the value is due would be recorded as granted
+            // and change nothing: the executor would believe they had more time.
+            let indicator = self.definition_for(&value.indicator, value.period).await?;
+            let due = self.due_of(
+                &calendar,
+                &indicator,
+                value.period,
+                stored.as_ref().map(|s| &s.record),
+            );
+            if until <= due.date {
+                return Err(Error::invalid(
+                    "until",
+                    format!(
+                        "{until} is not after {value}'s due date {}; an extension ends later",
+                        due.date
+                    ),
+                ));
+            }
             let mut updated =
                 stored.as_ref().map(|s| s.record.clone()).unwrap_or(DueDateOverride {
                     value: value.clone(),
