@@ -303,6 +303,25 @@ impl Indicator {
     }
 }
 
+/// An indicator as the current catalog holds it, retired or not.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct CatalogEntry {
+    /// Its newest definition.
+    pub indicator: Indicator,
+    /// The first period it is retired for, e.g. `2027-M01`, once a retirement is
+    /// approved (even from a period still to come); null while it is in force.
+    pub retired_from: Option<String>,
+}
+
+impl From<core::catalog::CatalogEntry> for CatalogEntry {
+    fn from(e: core::catalog::CatalogEntry) -> Self {
+        CatalogEntry {
+            indicator: e.indicator.into(),
+            retired_from: e.retired_from.map(|p| p.to_string()),
+        }
+    }
+}
+
 /// What loading a catalog file did.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct CatalogLoad {
@@ -382,10 +401,20 @@ impl Session {
         self.call(|service, token| async move { service.sections(&token).await }).map(all)
     }
 
-    /// One indicator by code.
+    /// One indicator of the current catalog by code, with its newest definition. A
+    /// retired indicator (its retirement approved, even from a period still to come) is
+    /// refused with `WrongState` naming the period it is retired from, as `catalog`
+    /// leaves it out; `catalogEntry` shows it with its retirement.
     pub fn indicator(&self, code: String) -> Result<Indicator> {
         self.call(|service, token| async move { service.indicator(&token, &code).await })
             .map(Indicator::from)
+    }
+
+    /// One indicator by code as the current catalog holds it, retired or not: its newest
+    /// definition and, once retired, the period it is retired from.
+    pub fn catalog_entry(&self, code: String) -> Result<CatalogEntry> {
+        self.call(|service, token| async move { service.catalog_entry(&token, &code).await })
+            .map(CatalogEntry::from)
     }
 
     /// Adds an indicator to the catalog. The chief of staff may.

@@ -1,6 +1,7 @@
 //! Deadlines: the working calendar, due dates, timeliness, reminders, delay notices and
 //! the event feed.
 
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::BufReader;
 use std::time::SystemTime;
@@ -10,7 +11,8 @@ use citypassport_core::calendar::{CalendarDay as CoreCalendarDay, DayKind as Cor
 use citypassport_core::deadline::{DelayNotice as CoreDelayNotice, Event as CoreEvent};
 
 use crate::convert::{
-    id, id_text, instant, instant_opt, int, long, non_negative, period as parse_period, LocalDate,
+    id, id_text, instant, instant_opt, int, long, non_negative, period as parse_period, utc,
+    LocalDate,
 };
 use crate::error::{PassportError, Result};
 use crate::session::Session;
@@ -118,15 +120,19 @@ pub struct ExpectedValue {
     pub indicator_name: String,
     /// The responsible department.
     pub department_id: Option<String>,
-    /// The executors assigned to the indicator.
+    /// The executors who answer for it: those whose assignment was in force when its
+    /// deadline passed, or, for a deadline still ahead, who are assigned and whose order
+    /// is in force by then. A dismissed executor stays on the values whose deadline
+    /// passed while they were assigned.
     pub executor_ids: Vec<String>,
     /// The due date, moved off non-working days.
     pub due: DueDate,
     /// The extension, if a delay notice was granted.
     pub extended_until: Option<LocalDate>,
-    /// The value as it stands, if one was entered.
+    /// The value as it stands now, if one was entered (also when asked about another
+    /// moment).
     pub current: Option<Value>,
-    /// Timeliness at the moment of asking.
+    /// Timeliness at the moment asked about: now, or the instant given to `remindersAt`.
     pub timeliness: Timeliness,
     /// The delay notices filed for it.
     pub notice_ids: Vec<String>,
@@ -148,19 +154,65 @@ impl From<core::ExpectedValue> for ExpectedValue {
     }
 }
 
-/// A value due soon or overdue, for a portal's reminder e-mails.
+/// A value not yet submitted whose deadline is near or past, for a portal's reminder
+/// e-mails.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct Reminder {
-    /// The value.
+    /// The value. Its `executorIds` are those who answer for it (assigned when its
+    /// deadline passed, or by then for a deadline ahead), who may differ from `toRemind`.
     pub expected: ExpectedValue,
-    /// Days until the due date; negative when overdue.
+    /// Days until its deadline (the extension if one was granted, else the due date) from
+    /// the day asked about; negative when overdue.
     pub days_left: i64,
+    /// Whom to remind: the account ids of the executors who may enter the value at the
+    /// moment asked about. Empty when nobody is assigned: the department head is the one
+    /// to tell.
+    pub to_remind: Vec<String>,
 }
 
 impl From<core::Reminder> for Reminder {
     fn from(r: core::Reminder) -> Self {
-        Reminder { expected: r.expected.into(), days_left: r.days_left }
+        Reminder {
+            expected: r.expected.into(),
+            days_left: r.days_left,
+            to_remind: r.executors.iter().map(id_text).collect(),
+        }
     }
+}
+
+impl From<&core::Reminder> for Reminder {
+    fn from(r: &core::Reminder) -> Self {
+        r.clone().into()
+    }
+}
+
+/// The reminders of one executor to remind, for one e-mail, as the core groups them.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ExecutorReminders {
+    /// The executor's account id; null for the values nobody is assigned to, which go to
+    /// the department head.
+    pub executor_id: Option<String>,
+    /// Their reminders, soonest deadline first.
+    pub reminders: Vec<Reminder>,
+}
+
+/// The reminders of one responsible department, for one e-mail, as the core groups them.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct DepartmentReminders {
+    /// The department's id; null for indicators without a responsible department.
+    pub department_id: Option<String>,
+    /// Its reminders, soonest deadline first.
+    pub reminders: Vec<Reminder>,
+}
+
+/// The core's grouping of reminders, each group with its key as Kotlin sees it, in the
+/// core's order of the keys (null first).
+fn groups(
+    grouped: BTreeMap<Option<core::Id>, Vec<&core::Reminder>>,
+) -> impl Iterator<Item = (Option<String>, Vec<Reminder>)> + '_ {
+    grouped.into_iter().map(|(key, members)| {
+        (key.as_ref().map(id_text), members.into_iter().map(Reminder::from).collect())
+    })
 }
 
 /// Where a delay notice stands.
@@ -255,6 +307,11 @@ pub struct Event {
     pub values: Vec<ValueRef>,
     /// The delay notice it concerns.
     pub notice_id: Option<String>,
+    /// For a catalog change, the department responsible for the indicator, whose head
+    /// is to be told.
+    pub department_id: Option<String>,
+    /// For a catalog change, the indicator's code.
+    pub indicator: Option<String>,
 }
 
 impl From<CoreEvent> for Event {
@@ -266,6 +323,8 @@ impl From<CoreEvent> for Event {
             actor_id: e.actor.as_ref().map(id_text),
             values: e.values.into_iter().map(ValueRef::from).collect(),
             notice_id: e.notice.as_ref().map(id_text),
+            department_id: e.department.as_ref().map(id_text),
+            indicator: e.indicator,
         }
     }
 }
@@ -380,6 +439,20 @@ fn all<T, U: From<T>>(items: Vec<T>) -> Vec<U> {
     items.into_iter().map(U::from).collect()
 }
 
+impl Session {
+    /// The core's reminders now, or at `at` when given, for grouping.
+    fn core_reminders(&self, days: i32, at: Option<SystemTime>) -> Result<Vec<core::Reminder>> {
+        let days = non_negative("days", days)?;
+        let at = at.map(utc);
+        self.call(|service, token| async move {
+            match at {
+                Some(at) => service.reminders_at(&token, at, days).await,
+                None => service.reminders(&token, days).await,
+            }
+        })
+    }
+}
+
 #[uniffi::export(name = "NativeSession")]
 impl Session {
     /// The city's working calendar. Any account may read it.
@@ -462,11 +535,68 @@ impl Session {
             .map(all)
     }
 
-    /// Values not yet submitted that are due within `days` days, and those overdue,
-    /// soonest first; each person sees those they answer for.
+    /// The timeliness as of now of exactly the values given, in the order given, each
+    /// judged as `timeliness` judges it, with the due date in force for it (a date set
+    /// by hand, an extension): the way for a table of values to show their timeliness.
+    /// A value the passport does not expect (a period before the indicator's first
+    /// expected one, or one no definition applies to) is left out.
+    pub fn timeliness_of(&self, values: Vec<ValueRef>) -> Result<Vec<ExpectedValue>> {
+        let values = values.into_iter().map(ValueRef::into_core).collect::<Result<Vec<_>>>()?;
+        self.call(|service, token| async move { service.timeliness_of(&token, &values).await })
+            .map(all)
+    }
+
+    /// Values not yet submitted whose deadline (the extension if one was granted, else
+    /// the due date) is within `days` days, and those overdue (deadline in the last
+    /// year), soonest first, as of now. An executor sees their own, a department head
+    /// their department's, a controller, the chief of staff and a viewer everyone's.
     pub fn reminders(&self, days: i32) -> Result<Vec<Reminder>> {
         let days = non_negative("days", days)?;
         self.call(|service, token| async move { service.reminders(&token, days).await }).map(all)
+    }
+
+    /// The reminders as they stand at instant `at`, past or future: "today" is `at`'s
+    /// date in the city's time zone, a value first submitted after `at` counts as not
+    /// submitted, and `toRemind` names the executors assigned at `at`. Due dates set and
+    /// extensions granted since `at` apply already: this is what was outstanding then by
+    /// today's deadlines, not a replay of the store. A scheduler that missed a morning's
+    /// run makes it up by passing that morning.
+    pub fn reminders_at(&self, at: SystemTime, days: i32) -> Result<Vec<Reminder>> {
+        let days = non_negative("days", days)?;
+        let at = utc(at);
+        self.call(|service, token| async move { service.reminders_at(&token, at, days).await })
+            .map(all)
+    }
+
+    /// The reminders of `reminders` (or of `remindersAt` when `at` is given) grouped per
+    /// executor to remind, as the core groups them: one group per e-mail, the values
+    /// nobody is assigned to under a null executor, which comes first. A reminder with
+    /// several executors to remind is in each of their groups.
+    #[uniffi::method(default(at = None))]
+    pub fn reminders_by_executor(
+        &self,
+        days: i32,
+        at: Option<SystemTime>,
+    ) -> Result<Vec<ExecutorReminders>> {
+        let found = self.core_reminders(days, at)?;
+        Ok(groups(core::Reminder::by_executor(&found))
+            .map(|(executor_id, reminders)| ExecutorReminders { executor_id, reminders })
+            .collect())
+    }
+
+    /// The reminders of `reminders` (or of `remindersAt` when `at` is given) grouped per
+    /// responsible department, as the core groups them; indicators without one come
+    /// under a null department, first.
+    #[uniffi::method(default(at = None))]
+    pub fn reminders_by_department(
+        &self,
+        days: i32,
+        at: Option<SystemTime>,
+    ) -> Result<Vec<DepartmentReminders>> {
+        let found = self.core_reminders(days, at)?;
+        Ok(groups(core::Reminder::by_department(&found))
+            .map(|(department_id, reminders)| DepartmentReminders { department_id, reminders })
+            .collect())
     }
 
     /// Files a delay notice for some of the caller's values: why they will be late and

@@ -156,8 +156,15 @@ pub struct IndicatorVersion {
     pub recorded_by: String,
     /// The proposal it came from, if any.
     pub proposal_id: Option<String>,
-    /// Why.
+    /// Why, as given with the change.
     pub reason: String,
+    /// Who proposed it: the department head who filed the proposal, or the chief of
+    /// staff for a direct change; null for a definition made without a proposal
+    /// (`recordedBy` made it).
+    pub proposed_by: Option<String>,
+    /// Why the chief of staff approved it, as given with the decision; null for a
+    /// definition made without a proposal.
+    pub decision_reason: Option<String>,
 }
 
 impl From<core::IndicatorVersion> for IndicatorVersion {
@@ -171,6 +178,8 @@ impl From<core::IndicatorVersion> for IndicatorVersion {
             recorded_by: id_text(&v.recorded_by),
             proposal_id: v.proposal.as_ref().map(id_text),
             reason: v.reason,
+            proposed_by: v.proposed_by.as_ref().map(id_text),
+            decision_reason: v.decision_reason,
         }
     }
 }
@@ -310,8 +319,16 @@ impl Session {
         self.call(|service, token| async move { service.proposals(&token, status).await }).map(all)
     }
 
+    /// One change proposal by id, pending or decided: what was proposed, by whom and
+    /// why, and the decision with its reason. Anyone who reads the catalog may.
+    pub fn proposal(&self, proposal_id: String) -> Result<ChangeProposal> {
+        let proposal = id(&proposal_id);
+        self.call(|service, token| async move { service.proposal(&token, &proposal).await })
+            .map(ChangeProposal::from)
+    }
+
     /// Every version of one indicator, oldest first: what changed, from which period,
-    /// who recorded it and why.
+    /// who proposed it, who approved it and why.
     pub fn indicator_history(&self, code: String) -> Result<Vec<IndicatorVersion>> {
         self.call(|service, token| async move { service.indicator_history(&token, &code).await })
             .map(all)
@@ -330,6 +347,17 @@ impl Session {
             service.catalog_for_period(&token, period, known_at).await
         })
         .map(all)
+    }
+
+    /// The whole catalog, every periodicity, as it was in force and known at instant
+    /// `at`: each indicator with the definition that applied to the period of its
+    /// periodicity containing that day (in the city's time zone), counting only changes
+    /// recorded by `at`. An indicator retired for that period is left out; a change
+    /// approved later, even with effect from an earlier period, does not show. For one
+    /// period's catalog as known at a moment, see `catalogForPeriod`.
+    pub fn catalog_as_of(&self, at: SystemTime) -> Result<Vec<Indicator>> {
+        let at = utc(at);
+        self.call(|service, token| async move { service.catalog_as_of(&token, at).await }).map(all)
     }
 
     /// Proposes a new value for an accepted one, with a reason. It shows nowhere until

@@ -74,13 +74,14 @@ mod values;
 pub use accounts::{AccountSummary, AppointmentOrder, CreatedAccount, NewAccount, Role};
 pub use audit::{AuditQuery, AuditRecord};
 pub use catalog::{
-    Assignment, CatalogLoad, Department, DepartmentKind, DueRule, Indicator, Periodicity,
-    Plausibility, Section, ValueKind,
+    Assignment, CatalogEntry, CatalogLoad, Department, DepartmentKind, DueRule, Indicator,
+    Periodicity, Plausibility, Section, ValueKind,
 };
 pub use convert::LocalDate;
 pub use deadlines::{
-    CalendarDay, CalendarYears, DayKind, DelayNotice, DueDate, Event, ExpectedValue, NoticeStatus,
-    RegionalHoliday, Reminder, Timeliness, ValueDeadline, ValueRef, WorkingCalendar,
+    CalendarDay, CalendarYears, DayKind, DelayNotice, DepartmentReminders, DueDate, Event,
+    ExecutorReminders, ExpectedValue, NoticeStatus, RegionalHoliday, Reminder, Timeliness,
+    ValueDeadline, ValueRef, WorkingCalendar,
 };
 pub use error::{PassportError, Result};
 pub use exchange::{ImportMode, ImportReport, ImportRow, RefusedRow, ValueInput};

@@ -91,6 +91,9 @@ impl Drop for Shared {
 #[uniffi(name = "NativePassport")]
 pub struct Passport {
     shared: Arc<Shared>,
+    /// The settings it was opened with, kept apart from the service so that they read
+    /// after closing too.
+    settings: CoreSettings,
 }
 
 #[uniffi::export(name = "NativePassport")]
@@ -130,6 +133,18 @@ impl Passport {
     pub fn in_memory(settings: Option<Settings>) -> Result<Arc<Self>> {
         let settings = settings.unwrap_or_default().into_core()?;
         Ok(Self::over(Arc::new(MemoryStorage::new()), settings))
+    }
+
+    /// The settings in force, every field filled in (the defaults where none was given
+    /// at opening). Readable after `close()` too.
+    pub fn settings(&self) -> Settings {
+        self.settings.clone().into()
+    }
+
+    /// The city's time zone as an IANA name, e.g. `Europe/Moscow`: deadlines, "today"
+    /// and the quarterly report's times are read in it. Readable after `close()` too.
+    pub fn time_zone(&self) -> String {
+        self.settings.time_zone.name().to_string()
     }
 
     /// Today's date in the city's time zone.
@@ -175,8 +190,8 @@ impl Passport {
 
 impl Passport {
     fn over(storage: Arc<dyn Storage>, settings: CoreSettings) -> Arc<Self> {
-        let service = Service::with_settings(storage, Arc::new(SystemClock), settings);
-        Arc::new(Passport { shared: Shared::new(service) })
+        let service = Service::with_settings(storage, Arc::new(SystemClock), settings.clone());
+        Arc::new(Passport { shared: Shared::new(service), settings })
     }
 }
 

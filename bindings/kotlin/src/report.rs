@@ -159,7 +159,16 @@ pub struct QuarterlyReport {
     pub due_date: DueDate,
     /// When it was made; timeliness is judged at this instant.
     pub generated_at: SystemTime,
-    /// The whole city.
+    /// The city's time zone, as an IANA name such as `Europe/Moscow`: the printed forms
+    /// show times in it (the violations CSV in ISO 8601 with its offset).
+    pub time_zone: String,
+    /// The years without calendar data in which a due date of the report (its own
+    /// included) falls: those dates follow the weekend and holiday rules alone and may
+    /// move once the year's production calendar is loaded. The printed forms say so in
+    /// a note; empty when every date is final.
+    pub rules_only_years: Vec<i32>,
+    /// The whole city. `due` is the sum of `onTime`, `late`, `missing`, `excused`,
+    /// `notApplicable` and `notYetDue`, so a quarter still running adds up too.
     pub totals: Counts,
     /// Per department, by name.
     pub departments: Vec<DepartmentLine>,
@@ -177,6 +186,8 @@ impl From<core::QuarterlyReport> for QuarterlyReport {
             quarter: r.quarter.to_string(),
             due_date: r.due_date.into(),
             generated_at: instant(r.generated_at),
+            time_zone: r.time_zone.name().to_string(),
+            rules_only_years: r.rules_only_years,
             totals: r.totals.into(),
             departments: r
                 .departments

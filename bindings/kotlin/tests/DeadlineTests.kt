@@ -18,6 +18,7 @@ import city.passport.ValueStatus
 import city.passport.belgorodSettings
 import java.io.File
 import java.time.Duration
+import java.time.Instant
 import java.time.LocalDate
 import kotlin.test.assertContains
 import kotlin.test.assertEquals
@@ -225,5 +226,123 @@ val deadlineTests = listOf(
                 assertEquals(listOf("EDU-1", "EDU-2"), pages)
             }
         }
+    },
+
+    Test("reminders_at_a_moment_say_whom_to_remind_and_group_as_the_core_does") {
+        Passport.inMemory().use { passport ->
+            City(passport).use { city ->
+                val period = firstOpenMonth(passport.today())
+                val edu1 = ValueRef("EDU-1", period)
+                val edu2 = ValueRef("EDU-2", period)
+                val executorId = city.executor.accountId()
+                // Before the city was set up: nobody was assigned yet, nothing submitted.
+                val yesterday = Instant.now().minus(Duration.ofDays(1))
+                city.executor.saveDraft("EDU-2", period, "3,5")
+                city.executor.submit("EDU-2", period)
+
+                val now = city.viewer.remindersAt(Instant.now(), 90)
+                val nowEdu1 = now.single { it.expected.value == edu1 }
+                assertEquals(listOf(executorId), nowEdu1.toRemind)
+                assertTrue(now.none { it.expected.value == edu2 }, "$now")
+
+                val then = city.viewer.remindersAt(yesterday, 90)
+                val thenEdu1 = then.single { it.expected.value == edu1 }
+                assertEquals(emptyList(), thenEdu1.toRemind)
+                // Who answers for a deadline still ahead is not whom to remind today.
+                assertEquals(listOf(executorId), thenEdu1.expected.executorIds)
+                assertEquals(nowEdu1.daysLeft + 1, thenEdu1.daysLeft)
+                assertTrue(then.any { it.expected.value == edu2 }, "$then")
+
+                val byExecutor = city.viewer.remindersByExecutor(90)
+                assertEquals(listOf<String?>(executorId), byExecutor.map { it.executorId })
+                assertEquals(city.viewer.reminders(90), byExecutor.single().reminders)
+                val unassigned = city.viewer.remindersByExecutor(90, yesterday)
+                assertEquals(listOf<String?>(null), unassigned.map { it.executorId })
+                assertEquals(then, unassigned.single().reminders)
+                val byDepartment = city.viewer.remindersByDepartment(90, yesterday)
+                assertEquals(listOf<String?>(city.education), byDepartment.map { it.departmentId })
+
+                // An administrator reads no values; the core refuses, in its own class.
+                assertFailsWith<PassportException.PermissionDenied> {
+                    city.admin.remindersAt(Instant.now(), 7)
+                }
+                val negative = assertFailsWith<PassportException.InvalidInput> {
+                    city.viewer.remindersByDepartment(-1)
+                }
+                assertEquals("days", negative.field)
+            }
+        }
+    },
+
+    Test("timeliness_of_judges_the_values_given_in_their_order") {
+        Passport.inMemory().use { passport ->
+            City(passport).use { city ->
+                val today = passport.today()
+                val period = firstOpenMonth(today)
+                // A date set far from the rule's still finds its value.
+                val far = today.plusDays(200)
+                val set = city.chief.setDueDate("EDU-2", period, far, "по письму департамента")
+
+                val judged = city.viewer.timelinessOf(
+                    listOf(
+                        ValueRef("EDU-2", period),
+                        ValueRef("EDU-1", period),
+                        // Before the indicator's first period: not expected, left out.
+                        ValueRef("EDU-1", "2020-M01"),
+                    ),
+                )
+                assertEquals(
+                    listOf(ValueRef("EDU-2", period), ValueRef("EDU-1", period)),
+                    judged.map { it.value },
+                )
+                assertEquals(set, judged[0].due)
+                assertEquals(city.viewer.dueDate("EDU-1", period).due, judged[1].due)
+                assertTrue(judged.all { it.timeliness == Timeliness.NotYetDue }, "$judged")
+                assertTrue(city.viewer.timelinessOf(emptyList()).isEmpty())
+
+                val bad = assertFailsWith<PassportException.InvalidInput> {
+                    city.viewer.timelinessOf(listOf(ValueRef("EDU-1", "2026-13")))
+                }
+                assertEquals("period", bad.field)
+                assertFailsWith<PassportException.PermissionDenied> {
+                    city.admin.timelinessOf(listOf(ValueRef("EDU-1", period)))
+                }
+            }
+        }
+    },
+
+    Test("quarterly_report_carries_its_time_zone_and_the_years_without_calendar_data") {
+        Passport.inMemory(Settings(timeZone = "Asia/Yekaterinburg")).use { passport ->
+            assertEquals("Asia/Yekaterinburg", passport.timeZone())
+            City(passport).use { city ->
+                // No production calendar is loaded for 2035: every due date of the
+                // quarter, the report's own included, follows the rules alone.
+                val report = city.viewer.quarterlyReport("2035-Q1")
+                assertEquals("Asia/Yekaterinburg", report.timeZone)
+                assertEquals(listOf(2035), report.rulesOnlyYears)
+                val text = city.viewer.renderQuarterlyReport("2035-Q1", ReportFormat.TEXT)
+                assertContains(text, "no calendar data for 2035")
+
+                // Two monthly indicators, three due dates each, none passed yet.
+                val totals = report.totals
+                assertEquals(6, totals.due)
+                assertEquals(6, totals.notYetDue)
+                val judged = with(totals) {
+                    onTime + late + missing + excused + notApplicable + notYetDue
+                }
+                assertEquals(totals.due, judged)
+                // 2026 has its production calendar: the dates are final.
+                assertTrue(city.viewer.quarterlyReport("2026-Q2").rulesOnlyYears.isEmpty())
+            }
+
+            // The settings are those it was opened with, and stay readable once closed.
+            passport.close()
+            val settings = passport.settings()
+            assertEquals("Asia/Yekaterinburg", settings.timeZone)
+            assertEquals(Duration.ofHours(12), settings.sessionLifetime)
+            assertEquals(5, settings.maxFailedLogins)
+            assertFailsWith<PassportException.Closed> { passport.today() }
+        }
+        Passport.inMemory().use { assertEquals("Europe/Moscow", it.timeZone()) }
     },
 )

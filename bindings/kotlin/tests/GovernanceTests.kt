@@ -10,6 +10,7 @@ import city.passport.ProposedChange
 import city.passport.ValueAction
 import city.passport.ValueInput
 import java.time.Instant
+import kotlin.test.assertContains
 import kotlin.test.assertEquals
 import kotlin.test.assertFailsWith
 import kotlin.test.assertNotNull
@@ -193,6 +194,74 @@ val governanceTests = listOf(
                 assertTrue(verification.recordsChecked > 5)
                 assertEquals(64, verification.headHash.length)
                 assertFailsWith<PassportException.PermissionDenied> { city.viewer.verifyAuditLog() }
+            }
+        }
+    },
+    Test("proposal_by_id_and_history_say_who_proposed_and_why_it_was_approved") {
+        Passport.openSled(tempStoreDir("kotlin-governance")).use { passport ->
+            City(passport).use { city ->
+                val changed = city.chief.indicator("EDU-1").copy(methodology = "по данным ЕГИССО")
+                val proposal = city.head.proposeChange(
+                    ProposedChange.Change(changed),
+                    "a new official data source",
+                    "2027-M01",
+                )
+                assertEquals(proposal, city.viewer.proposal(proposal.id))
+                val approved = city.chief.approveProposal(proposal.id, "the source is official")
+                assertEquals(approved, city.viewer.proposal(proposal.id))
+                assertEquals(Decision.APPROVED, city.viewer.proposal(proposal.id).status)
+
+                val (first, second) = city.viewer.indicatorHistory("EDU-1")
+                // The first definition came without a proposal: nobody proposed it.
+                assertNull(first.proposedBy)
+                assertNull(first.decisionReason)
+                assertEquals(city.head.accountId(), second.proposedBy)
+                assertEquals(city.chief.accountId(), second.recordedBy)
+                assertEquals("the source is official", second.decisionReason)
+
+                val missing = assertFailsWith<PassportException.NotFound> {
+                    city.viewer.proposal("no-such-proposal")
+                }
+                assertEquals("change proposal", missing.kind)
+                assertEquals("no-such-proposal", missing.id)
+            }
+        }
+    },
+    Test("retired_indicator_keeps_its_catalog_entry_and_leaves_the_catalog_as_of_then") {
+        Passport.openSled(tempStoreDir("kotlin-governance")).use { passport ->
+            City(passport).use { city ->
+                val today = passport.today()
+                val thisMonth = "%d-M%02d".format(today.year, today.monthValue)
+                val beforeRetiring = Instant.now()
+                Thread.sleep(5)
+                city.chief.changeCatalog(
+                    ProposedChange.Retire("EDU-2"),
+                    "no longer collected",
+                    thisMonth,
+                )
+
+                val entry = city.viewer.catalogEntry("EDU-2")
+                assertEquals(thisMonth, entry.retiredFrom)
+                assertEquals("Показатель EDU-2", entry.indicator.name)
+                assertNull(city.viewer.catalogEntry("EDU-1").retiredFrom)
+                val refused = assertFailsWith<PassportException.WrongState> {
+                    city.viewer.indicator("EDU-2")
+                }
+                assertContains(refused.reason, thisMonth)
+                assertFailsWith<PassportException.NotFound> {
+                    city.viewer.catalogEntry("NO-SUCH-1")
+                }
+
+                val now = city.viewer.catalogAsOf(Instant.now()).map { it.code }
+                assertEquals(listOf("EDU-1"), now)
+                val before = city.viewer.catalogAsOf(beforeRetiring).map { it.code }
+                assertEquals(listOf("EDU-1", "EDU-2"), before)
+                assertTrue(city.viewer.catalogAsOf(Instant.EPOCH).isEmpty())
+
+                // The change is announced for the head of the indicator's department.
+                val announced = city.viewer.events().single { it.kind == "catalog.changed" }
+                assertEquals("EDU-2", announced.indicator)
+                assertEquals(city.education, announced.departmentId)
             }
         }
     },
