@@ -2,19 +2,18 @@
 //! same values, reloading what is already stored, hostile text in every field.
 
 use std::collections::BTreeSet;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use citypassport_core::storage::{AuditRecord, ChangeSet, RecordKind, StoredRecord};
+use citypassport_core::storage::RecordKind;
 use citypassport_core::{
     AuditQuery, Correction, Decision, DepartmentKind, Error, NewAccount, Period, Periodicity, Role,
     SessionToken, Settings, Storage, ValueAction, ValueInput, ValueKind, ValueStatus,
 };
 
 use crate::city::{indicator, City, PASSWORD};
+use crate::delayed::DelayedWrites;
 
 fn june() -> Period {
     "2026-M06".parse().expect("period")
@@ -94,134 +93,6 @@ pub async fn calendar_year_loaded_again_replaces_the_stored_year(storage: Arc<dy
     assert_eq!(stored_2027.count(), from_xml.days, "the XML's days replace the CSV's");
 }
 
-/// A store that waits a little before each write, so that writers who read the same
-/// record at about the same moment all read it before any of them writes: the race the
-/// version check must catch is then met in every run, on every backend, instead of
-/// only when the scheduler happens to interleave two calls.
-#[derive(Debug)]
-struct Unhurried(Arc<dyn Storage>);
-
-/// How long [`Unhurried`] waits before a write.
-const WRITE_DELAY: Duration = Duration::from_millis(3);
-
-/// The boxed future of a [`Storage`] method, as `async_trait` writes it.
-type Pending<'a, T> = Pin<Box<dyn Future<Output = Result<T, Error>> + Send + 'a>>;
-
-// Written out as `async_trait` expands the trait, which this crate does not depend on.
-impl Storage for Unhurried {
-    fn get<'life0, 'life1, 'async_trait>(
-        &'life0 self,
-        kind: RecordKind,
-        key: &'life1 str,
-    ) -> Pending<'async_trait, Option<StoredRecord>>
-    where
-        'life0: 'async_trait,
-        'life1: 'async_trait,
-        Self: 'async_trait,
-    {
-        self.0.get(kind, key)
-    }
-
-    fn get_many<'life0, 'life1, 'async_trait>(
-        &'life0 self,
-        kind: RecordKind,
-        keys: &'life1 [String],
-    ) -> Pending<'async_trait, Vec<Option<StoredRecord>>>
-    where
-        'life0: 'async_trait,
-        'life1: 'async_trait,
-        Self: 'async_trait,
-    {
-        self.0.get_many(kind, keys)
-    }
-
-    fn find<'life0, 'life1, 'life2, 'async_trait>(
-        &'life0 self,
-        kind: RecordKind,
-        index: &'life1 str,
-        value: &'life2 str,
-    ) -> Pending<'async_trait, Vec<StoredRecord>>
-    where
-        'life0: 'async_trait,
-        'life1: 'async_trait,
-        'life2: 'async_trait,
-        Self: 'async_trait,
-    {
-        self.0.find(kind, index, value)
-    }
-
-    fn scan<'life0, 'life1, 'async_trait>(
-        &'life0 self,
-        kind: RecordKind,
-        prefix: &'life1 str,
-    ) -> Pending<'async_trait, Vec<StoredRecord>>
-    where
-        'life0: 'async_trait,
-        'life1: 'async_trait,
-        Self: 'async_trait,
-    {
-        self.0.scan(kind, prefix)
-    }
-
-    fn scan_page<'life0, 'life1, 'life2, 'async_trait>(
-        &'life0 self,
-        kind: RecordKind,
-        prefix: &'life1 str,
-        after: Option<&'life2 str>,
-        limit: usize,
-    ) -> Pending<'async_trait, Vec<StoredRecord>>
-    where
-        'life0: 'async_trait,
-        'life1: 'async_trait,
-        'life2: 'async_trait,
-        Self: 'async_trait,
-    {
-        self.0.scan_page(kind, prefix, after, limit)
-    }
-
-    fn apply<'life0, 'async_trait>(
-        &'life0 self,
-        changes: ChangeSet,
-    ) -> Pending<'async_trait, Vec<u64>>
-    where
-        'life0: 'async_trait,
-        Self: 'async_trait,
-    {
-        Box::pin(async move {
-            tokio::time::sleep(WRITE_DELAY).await;
-            self.0.apply(changes).await
-        })
-    }
-
-    fn audit<'life0, 'life1, 'async_trait>(
-        &'life0 self,
-        query: &'life1 AuditQuery,
-    ) -> Pending<'async_trait, Vec<AuditRecord>>
-    where
-        'life0: 'async_trait,
-        'life1: 'async_trait,
-        Self: 'async_trait,
-    {
-        self.0.audit(query)
-    }
-
-    fn last_audit_seq<'life0, 'async_trait>(&'life0 self) -> Pending<'async_trait, u64>
-    where
-        'life0: 'async_trait,
-        Self: 'async_trait,
-    {
-        self.0.last_audit_seq()
-    }
-
-    fn flush<'life0, 'async_trait>(&'life0 self) -> Pending<'async_trait, ()>
-    where
-        'life0: 'async_trait,
-        Self: 'async_trait,
-    {
-        self.0.flush()
-    }
-}
-
 /// What a worker did, counted by kind.
 #[derive(Debug, Default)]
 struct Done {
@@ -269,6 +140,10 @@ fn concurrency_rounds() -> usize {
     std::env::var("CITYPASSPORT_CONCURRENCY_ROUNDS").ok().and_then(|n| n.parse().ok()).unwrap_or(12)
 }
 
+/// How long the store of [`concurrent_reviews_corrections_and_resubmissions_lose_no_update`]
+/// waits before a write, and a worker before its next step.
+const WRITE_DELAY: Duration = Duration::from_millis(3);
+
 /// Reviewers, correctors, approvers and the executor all work the same values at once:
 /// every write either takes effect with its revision and audit record or is refused
 /// with a conflict or a changed state; no update is lost; each value's history, its
@@ -278,13 +153,13 @@ fn concurrency_rounds() -> usize {
 /// barrier and then all act on the same value, one accepting, one returning, one
 /// proposing a correction and the fourth repeating one of those, so that in every round
 /// at least two of them try to leave the same state; and the store waits a few
-/// milliseconds before each write ([`Unhurried`]), so that they all read the value
+/// milliseconds before each write ([`DelayedWrites`]), so that they all read the value
 /// before any of them writes it. The test asserts that writes were refused with a
 /// version conflict, which only a real race gives, and prints the counts.
 pub async fn concurrent_reviews_corrections_and_resubmissions_lose_no_update(
     storage: Arc<dyn Storage>,
 ) {
-    let city = City::build(Arc::new(Unhurried(storage))).await;
+    let city = City::build(DelayedWrites::around(storage, WRITE_DELAY)).await;
     let p = &city.passport;
     let codes = ["EDU-1", "EDU-2"];
     let mut controllers = vec![city.controller.token.clone()];

@@ -11,6 +11,7 @@ pub struct ReadmeDoctests;
 
 pub mod city;
 pub mod deadlines;
+pub mod delayed;
 pub mod governance;
 pub mod hardening;
 pub mod permissions;

@@ -1,17 +1,16 @@
 //! The scenarios, each named after the rule it checks.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 
 use chrono::Duration;
-use citypassport_core::storage::{AuditRecord, ChangeSet, RecordKind, StoredRecord};
+use citypassport_core::storage::RecordKind;
 use citypassport_core::{
     AuditQuery, Error, NewAccount, Passport, Period, Role, Secret, Settings, Storage, ValueInput,
     ValueStatus,
 };
 
 use crate::city::{City, PASSWORD};
+use crate::delayed::DelayedWrites;
 
 fn july() -> Period {
     "2026-M06".parse().expect("period")
@@ -376,102 +375,12 @@ pub async fn account_may_hold_several_roles(storage: Arc<dyn Storage>) {
     p.accept(&city.controller.token, "EDU-2", july()).await.unwrap();
 }
 
-/// A store that waits before each write, so that callers started together all read
-/// before any of them writes: the race a uniqueness check must survive is then met in
-/// every run, on every backend, not only when the scheduler happens to allow it.
-#[derive(Debug)]
-struct SlowWrites(Arc<dyn Storage>);
-
-/// How long [`SlowWrites`] waits before a write.
-const WRITE_DELAY: std::time::Duration = std::time::Duration::from_millis(20);
-
-/// The boxed future of a [`Storage`] method, as `async_trait` writes it.
-type Pending<'a, T> = Pin<Box<dyn Future<Output = Result<T, Error>> + Send + 'a>>;
-
-// Written out as `async_trait` expands the trait, which this crate does not depend on;
-// the trait's provided methods keep their defaults.
-impl Storage for SlowWrites {
-    fn get<'life0, 'life1, 'async_trait>(
-        &'life0 self,
-        kind: RecordKind,
-        key: &'life1 str,
-    ) -> Pending<'async_trait, Option<StoredRecord>>
-    where
-        'life0: 'async_trait,
-        'life1: 'async_trait,
-        Self: 'async_trait,
-    {
-        self.0.get(kind, key)
-    }
-
-    fn find<'life0, 'life1, 'life2, 'async_trait>(
-        &'life0 self,
-        kind: RecordKind,
-        index: &'life1 str,
-        value: &'life2 str,
-    ) -> Pending<'async_trait, Vec<StoredRecord>>
-    where
-        'life0: 'async_trait,
-        'life1: 'async_trait,
-        'life2: 'async_trait,
-        Self: 'async_trait,
-    {
-        self.0.find(kind, index, value)
-    }
-
-    fn scan<'life0, 'life1, 'async_trait>(
-        &'life0 self,
-        kind: RecordKind,
-        prefix: &'life1 str,
-    ) -> Pending<'async_trait, Vec<StoredRecord>>
-    where
-        'life0: 'async_trait,
-        'life1: 'async_trait,
-        Self: 'async_trait,
-    {
-        self.0.scan(kind, prefix)
-    }
-
-    fn apply<'life0, 'async_trait>(
-        &'life0 self,
-        changes: ChangeSet,
-    ) -> Pending<'async_trait, Vec<u64>>
-    where
-        'life0: 'async_trait,
-        Self: 'async_trait,
-    {
-        Box::pin(async move {
-            tokio::time::sleep(WRITE_DELAY).await;
-            self.0.apply(changes).await
-        })
-    }
-
-    fn audit<'life0, 'life1, 'async_trait>(
-        &'life0 self,
-        query: &'life1 AuditQuery,
-    ) -> Pending<'async_trait, Vec<AuditRecord>>
-    where
-        'life0: 'async_trait,
-        'life1: 'async_trait,
-        Self: 'async_trait,
-    {
-        self.0.audit(query)
-    }
-
-    fn last_audit_seq<'life0, 'async_trait>(&'life0 self) -> Pending<'async_trait, u64>
-    where
-        'life0: 'async_trait,
-        Self: 'async_trait,
-    {
-        self.0.last_audit_seq()
-    }
-}
-
 /// Identical assignments sent at the same moment make one assignment; the others are
-/// refused as existing.
+/// refused as existing. The store waits before each write ([`DelayedWrites`]), so that
+/// every call reads before any of them writes.
 pub async fn concurrent_identical_assignments_make_one(storage: Arc<dyn Storage>) {
     let city = City::build(storage.clone()).await;
-    let slow: Arc<dyn Storage> = Arc::new(SlowWrites(storage));
+    let slow = DelayedWrites::around(storage, std::time::Duration::from_millis(20));
     let p = &Passport::with_settings(slow, city.clock.clone(), Settings::default());
     const CALLS: usize = 6;
     for code in ["EDU-1", "EDU-2", "HOUSE-1"] {
