@@ -43,7 +43,9 @@
 //! The folder holds one sled database with four trees: `records`, `index`, `audit` and
 //! `meta`; the keys are described in the `keys` module's source. `meta` holds the
 //! [`SCHEMA_VERSION`], checked on every open, so that an older release refuses a store
-//! written by a newer one instead of misreading it.
+//! written by a newer one instead of misreading it. A record is kept in a small binary
+//! layout around the core's JSON body; a store of schema 1, whose records were JSON
+//! throughout, is raised to schema 2 on open and reads both.
 //!
 //! ## Memory
 //!

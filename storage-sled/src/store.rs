@@ -18,14 +18,20 @@ use sled::Transactional;
 use crate::config::{Durability, SledConfig, RELAXED_FLUSH_INTERVAL_MS};
 use crate::error::OpenError;
 use crate::flusher::Flusher;
-use crate::keys::{self, RecordHead, RecordValue, RecordValueRef};
+use crate::keys;
 
 /// The schema version this crate writes and reads.
 ///
 /// Stored in the `meta` tree when a store is created. A store with a higher version was
 /// written by a newer release and is refused with [`OpenError::NewerSchema`] rather
 /// than misread.
-pub const SCHEMA_VERSION: u64 = 1;
+///
+/// - 1: records as JSON.
+/// - 2: records in a binary layout, the body kept as it is. A store of schema 1 is
+///   raised to 2 when it is opened: its JSON records stay readable and each is
+///   rewritten in the new layout when it next changes. A release that knows only
+///   schema 1 then refuses the store instead of misreading the new records.
+pub const SCHEMA_VERSION: u64 = 2;
 
 const RECORDS_TREE: &str = "records";
 const INDEX_TREE: &str = "index";
@@ -404,14 +410,7 @@ impl<'a> PreparedWrite<'a> {
         let (kind, key) = write.target();
         let put = match write {
             Write::Put { record, .. } => {
-                let value = serde_json::to_vec(&RecordValueRef {
-                    version: record.version,
-                    index: &record.index,
-                    body: &record.body,
-                })
-                .map_err(|_| {
-                    Error::storage(format!("apply: {} could not be encoded", name(kind, key)))
-                })?;
+                let value = keys::encode_record(record.version, &record.index, &record.body);
                 let index_keys =
                     record.index.iter().map(|entry| keys::index_key(kind, entry, key)).collect();
                 Some((value, index_keys))
@@ -435,9 +434,9 @@ impl<'a> PreparedWrite<'a> {
         index: &sled::transaction::TransactionalTree,
     ) -> ConflictableTransactionResult<(), Error> {
         let current = match records.get(&self.record_key)? {
-            Some(bytes) => match serde_json::from_slice::<RecordHead>(&bytes) {
-                Ok(head) => Some(head),
-                Err(_) => {
+            Some(bytes) => match keys::decode_record_head(&bytes) {
+                Some(head) => Some(head),
+                None => {
                     return abort(Error::storage(format!(
                         "apply: stored {} could not be decoded",
                         name(self.kind, self.key)
@@ -526,7 +525,7 @@ fn decode_record(
     key: String,
     bytes: &[u8],
 ) -> Result<StoredRecord> {
-    let value: RecordValue = serde_json::from_slice(bytes).map_err(|_| {
+    let value = keys::decode_record(bytes).ok_or_else(|| {
         Error::storage(format!("{operation}: stored {} could not be decoded", name(kind, &key)))
     })?;
     Ok(StoredRecord { kind, key, version: value.version, body: value.body, index: value.index })
@@ -623,6 +622,19 @@ fn ensure_schema(db: &sled::Db, path: &Path) -> std::result::Result<bool, OpenEr
             }
             if found == 0 {
                 return Err(foreign());
+            }
+            if found < SCHEMA_VERSION {
+                // Before anything is written in the new layout, so that an older
+                // release can never open a store holding records it cannot read.
+                meta.insert(keys::SCHEMA_VERSION_KEY, &keys::encode_seq(SCHEMA_VERSION)[..])
+                    .map_err(engine)?;
+                db.flush().map_err(engine)?;
+                tracing::info!(
+                    path = %path.display(),
+                    from = found,
+                    to = SCHEMA_VERSION,
+                    "raised the sled store's schema"
+                );
             }
             Ok(false)
         }

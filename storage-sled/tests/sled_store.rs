@@ -161,6 +161,49 @@ fn newer_schema_is_refused() -> TestResult {
     Ok(())
 }
 
+/// A store written by a release of schema 1 held its records as JSON. It opens, is
+/// raised to the current schema, reads its old records, and rewrites each in the new
+/// layout when it changes, index entries and all.
+#[tokio::test]
+async fn schema_1_store_is_raised_and_its_json_records_stay_readable() -> TestResult {
+    let folder = tempfile::tempdir()?;
+    let key = "MR-1.1|2026-M07";
+    let old = value(key, 1, r#"{"v":"\"333931\""}"#, &[("period", "2026-M07")]);
+    let store = SledStorage::open(folder.path())?;
+    store.apply(change(vec![put(old.clone(), Expected::Absent)], vec![])).await?;
+    drop(store);
+    {
+        // What schema 1 wrote: the same record as a JSON object, and the version 1.
+        let db = sled::open(folder.path())?;
+        let json = serde_json::json!({
+            "version": 1,
+            "index": [{"name": "period", "value": "2026-M07"}],
+            "body": old.body,
+        });
+        db.open_tree("records")?
+            .insert(format!("value\0{key}").as_bytes(), serde_json::to_vec(&json)?)?;
+        db.open_tree("meta")?.insert("schema_version", &1u64.to_be_bytes())?;
+        db.flush()?;
+    }
+
+    let store = SledStorage::open(folder.path())?;
+    assert_eq!(store.get(RecordKind::Value, key).await?, Some(old.clone()));
+    assert_eq!(store.find(RecordKind::Value, "period", "2026-M07").await?, [old]);
+    let new = value(key, 2, r#"{"v":"1"}"#, &[("period", "2026-M08")]);
+    store.apply(change(vec![put(new.clone(), Expected::Version(1))], vec![])).await?;
+    assert_eq!(store.get(RecordKind::Value, key).await?, Some(new.clone()));
+    assert_eq!(store.find(RecordKind::Value, "period", "2026-M07").await?, []);
+    assert_eq!(store.find(RecordKind::Value, "period", "2026-M08").await?, [new]);
+    drop(store);
+
+    let db = sled::open(folder.path())?;
+    let stored = db.open_tree("meta")?.get("schema_version")?;
+    assert_eq!(stored.as_deref(), Some(&SCHEMA_VERSION.to_be_bytes()[..]));
+    let record = db.open_tree("records")?.get(format!("value\0{key}").as_bytes())?;
+    assert_ne!(record.as_deref().and_then(|r| r.first()), Some(&b'{'), "rewritten as binary");
+    Ok(())
+}
+
 #[test]
 fn a_folder_is_open_in_only_one_store_at_a_time() -> TestResult {
     let folder = tempfile::tempdir()?;
