@@ -45,6 +45,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "views_by_indicator_version",
         sql: include_str!("../migrations/0004_views_by_indicator_version.sql"),
     },
+    Migration {
+        version: 5,
+        name: "index_entries_without_foreign_key",
+        sql: include_str!("../migrations/0005_index_entries_without_foreign_key.sql"),
+    },
 ];
 
 /// The schema version this library creates and expects.

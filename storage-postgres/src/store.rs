@@ -219,9 +219,14 @@ impl PostgresStorage {
         self.append_audit(tx, &changes.audit).await
     }
 
-    /// Locks every existing record the change set touches, in key order so that two
-    /// change sets over the same records queue up instead of deadlocking, and checks
-    /// each write's expectation against the locked versions.
+    /// Locks every existing record the change set expects at a version, in key order
+    /// so that two change sets over the same records queue up instead of deadlocking,
+    /// and checks those expectations (and that records to delete only if absent are
+    /// absent) against the locked versions.
+    ///
+    /// New records are not looked up here: their insert does nothing for a key that
+    /// exists and returns the keys it wrote, so `write_records` finds the conflict
+    /// itself. Looking them up as well took as long as inserting them.
     async fn check_expectations(
         &self,
         tx: &mut Transaction<'_, Postgres>,
@@ -229,6 +234,9 @@ impl PostgresStorage {
         plan: &Plan<'_>,
         first: (RecordKind, &str),
     ) -> Result<()> {
+        if plan.locked_keys.is_empty() {
+            return Ok(());
+        }
         let rows = sqlx::query(
             "SELECT r.kind, r.key, r.version
              FROM records AS r
@@ -237,8 +245,8 @@ impl PostgresStorage {
              ORDER BY r.kind, r.key
              FOR UPDATE OF r",
         )
-        .bind(&plan.all_kinds)
-        .bind(&plan.all_keys)
+        .bind(&plan.locked_kinds)
+        .bind(&plan.locked_keys)
         .fetch_all(&mut **tx)
         .await
         .map_err(|e| self.write_failure("locking the records of a change set", e, first))?;
@@ -251,7 +259,7 @@ impl PostgresStorage {
             current.insert((kind, key), version);
         }
 
-        for write in &changes.writes {
+        for write in changes.writes.iter().filter(|w| is_locked(w)) {
             let (kind, key) = write.target();
             let found = current.get(&(kind.as_str().to_string(), key.to_string()));
             let holds = match write.expected() {
@@ -331,7 +339,6 @@ impl PostgresStorage {
 
         if !plan.deletes.is_empty() {
             let b = &plan.deletes;
-            // The index entries go with the record through the cascading foreign key.
             let rows = sqlx::query(
                 "DELETE FROM records AS r
                  USING UNNEST($1::text[], $2::text[], $3::int8[]) AS t (kind, key, expected)
@@ -345,15 +352,28 @@ impl PostgresStorage {
             .await
             .map_err(|e| self.write_failure("deleting records", e, first))?;
             self.expect_all("deleting records", &rows, &b.targets)?;
+
+            // The index rows go with the record, in the same transaction.
+            sqlx::query(
+                "DELETE FROM record_index AS i
+                 USING UNNEST($1::text[], $2::text[]) AS t (kind, key)
+                 WHERE i.kind = t.kind AND i.key = t.key",
+            )
+            .bind(&b.kinds)
+            .bind(&b.keys)
+            .execute(&mut **tx)
+            .await
+            .map_err(|e| self.write_failure("deleting index entries", e, first))?;
         }
 
         if !plan.index.keys.is_empty() {
             let i = &plan.index;
-            // A record that lists an entry twice is found once, as in every backend.
+            // A plain insert: the plan lists each entry of a record once, and a
+            // record's old rows are gone by now (a new record has none, an updated one
+            // had them deleted above), so a duplicate would be a bug and fails loudly.
             sqlx::query(
                 "INSERT INTO record_index (kind, name, value, key)
-                 SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[])
-                 ON CONFLICT DO NOTHING",
+                 SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[])",
             )
             .bind(&i.kinds)
             .bind(&i.names)
@@ -668,8 +688,9 @@ struct Plan<'a> {
     /// The first write in lock order, named in a conflict the server reports without
     /// saying which record it was about.
     first: Option<(RecordKind, &'a str)>,
-    all_kinds: Vec<&'a str>,
-    all_keys: Vec<&'a str>,
+    /// The records `check_expectations` locks and checks (see [`is_locked`]).
+    locked_kinds: Vec<&'a str>,
+    locked_keys: Vec<&'a str>,
     inserts: Batch<'a>,
     updates: Batch<'a>,
     deletes: Batch<'a>,
@@ -725,8 +746,12 @@ impl<'a> Plan<'a> {
 
         let mut plan = Plan {
             first: writes.first().map(|w| w.target()),
-            all_kinds: writes.iter().map(|w| w.target().0.as_str()).collect(),
-            all_keys: writes.iter().map(|w| w.target().1).collect(),
+            locked_kinds: writes
+                .iter()
+                .filter(|w| is_locked(w))
+                .map(|w| w.target().0.as_str())
+                .collect(),
+            locked_keys: writes.iter().filter(|w| is_locked(w)).map(|w| w.target().1).collect(),
             inserts: Batch::default(),
             updates: Batch::default(),
             deletes: Batch::default(),
@@ -745,7 +770,12 @@ impl<'a> Plan<'a> {
                             plan.updates.expected.push(i64::try_from(*v).unwrap_or(-1));
                         }
                     }
-                    for IndexEntry { name, value } in &record.index {
+                    // A record that lists an entry twice is found once, as in every
+                    // backend; records list a handful of entries, so a scan is enough.
+                    for (i, IndexEntry { name, value }) in record.index.iter().enumerate() {
+                        if record.index[..i].iter().any(|e| &e.name == name && &e.value == value) {
+                            continue;
+                        }
                         plan.index.kinds.push(record.kind.as_str());
                         plan.index.names.push(name);
                         plan.index.values.push(value);
@@ -763,6 +793,13 @@ impl<'a> Plan<'a> {
         }
         Ok(plan)
     }
+}
+
+/// Whether a write's record is locked and checked before the writes: every write that
+/// expects a version, and a delete of what must be absent (which writes nothing that
+/// could notice a record there). An insert of a new record checks itself.
+fn is_locked(write: &Write) -> bool {
+    !matches!(write, Write::Put { expected: Expected::Absent, .. })
 }
 
 /// Points every new connection at the configured schema. The name is a bound
