@@ -279,6 +279,26 @@ pub async fn delete_removes_record_and_index(store: Arc<dyn Storage>) -> Result<
     Ok(())
 }
 
+/// A record that lists an index entry twice is found once by it, and a record deleted
+/// and written again under its old key is found once by its entries, not twice and not
+/// refused.
+pub async fn index_entries_are_kept_once_per_record(store: Arc<dyn Storage>) -> Result<()> {
+    let twice = &[("status", "draft"), ("period", "2026-M07"), ("status", "draft")];
+    insert(&*store, vec![record(RecordKind::Value, "k", 1, "{}", twice)]).await?;
+    assert_eq!(keys(&store.find(RecordKind::Value, "status", "draft").await?), ["k"]);
+
+    let delete =
+        Write::Delete { kind: RecordKind::Value, key: "k".into(), expected: Expected::Version(1) };
+    store.apply(ChangeSet { writes: vec![delete], audit: vec![] }).await?;
+    assert!(store.find(RecordKind::Value, "status", "draft").await?.is_empty());
+    insert(&*store, vec![record(RecordKind::Value, "k", 1, "{\"again\":1}", twice)]).await?;
+    let found = store.find(RecordKind::Value, "status", "draft").await?;
+    assert_eq!(keys(&found), ["k"]);
+    assert_eq!(found[0].body, "{\"again\":1}");
+    assert_eq!(keys(&store.find(RecordKind::Value, "period", "2026-M07").await?), ["k"]);
+    Ok(())
+}
+
 /// `scan` lists a kind by key prefix in key order, and never strays into another kind.
 pub async fn scan_lists_by_prefix_in_key_order(store: Arc<dyn Storage>) -> Result<()> {
     insert(
@@ -554,6 +574,7 @@ macro_rules! storage_conformance {
             find_returns_matching_records_in_key_order,
             overwrite_replaces_index_entries,
             delete_removes_record_and_index,
+            index_entries_are_kept_once_per_record,
             scan_lists_by_prefix_in_key_order,
             scan_page_reads_after_the_cursor_within_the_prefix,
             kinds_are_separate_key_spaces,
