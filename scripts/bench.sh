@@ -3,7 +3,7 @@
 # PostgreSQL side by side with the raw engines, and the Python DataFrame paths. Prints
 # a table and writes target/bench/results.json.
 #
-#   bash scripts/bench.sh                 # the full run (about a quarter of an hour)
+#   bash scripts/bench.sh                 # the full run (about twenty minutes)
 #   bash scripts/bench.sh --quick         # small sizes, seconds
 #
 # It starts its own throwaway PostgreSQL server (scripts/with-postgres.sh --own-server)

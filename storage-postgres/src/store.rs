@@ -325,16 +325,7 @@ impl PostgresStorage {
             .map_err(|e| self.write_failure("updating records", e, first))?;
             self.expect_all("updating records", &rows, &b.targets)?;
 
-            sqlx::query(
-                "DELETE FROM record_index AS i
-                 USING UNNEST($1::text[], $2::text[]) AS t (kind, key)
-                 WHERE i.kind = t.kind AND i.key = t.key",
-            )
-            .bind(&b.kinds)
-            .bind(&b.keys)
-            .execute(&mut **tx)
-            .await
-            .map_err(|e| self.write_failure("replacing index entries", e, first))?;
+            self.delete_index_rows(tx, b, "replacing index entries", first).await?;
         }
 
         if !plan.deletes.is_empty() {
@@ -354,16 +345,7 @@ impl PostgresStorage {
             self.expect_all("deleting records", &rows, &b.targets)?;
 
             // The index rows go with the record, in the same transaction.
-            sqlx::query(
-                "DELETE FROM record_index AS i
-                 USING UNNEST($1::text[], $2::text[]) AS t (kind, key)
-                 WHERE i.kind = t.kind AND i.key = t.key",
-            )
-            .bind(&b.kinds)
-            .bind(&b.keys)
-            .execute(&mut **tx)
-            .await
-            .map_err(|e| self.write_failure("deleting index entries", e, first))?;
+            self.delete_index_rows(tx, b, "deleting index entries", first).await?;
         }
 
         if !plan.index.keys.is_empty() {
@@ -383,6 +365,27 @@ impl PostgresStorage {
             .await
             .map_err(|e| self.write_failure("writing index entries", e, first))?;
         }
+        Ok(())
+    }
+
+    /// Deletes the index rows of the records of `batch`.
+    async fn delete_index_rows(
+        &self,
+        tx: &mut Transaction<'_, Postgres>,
+        batch: &Batch<'_>,
+        operation: &str,
+        first: (RecordKind, &str),
+    ) -> Result<()> {
+        sqlx::query(
+            "DELETE FROM record_index AS i
+             USING UNNEST($1::text[], $2::text[]) AS t (kind, key)
+             WHERE i.kind = t.kind AND i.key = t.key",
+        )
+        .bind(&batch.kinds)
+        .bind(&batch.keys)
+        .execute(&mut **tx)
+        .await
+        .map_err(|e| self.write_failure(operation, e, first))?;
         Ok(())
     }
 
