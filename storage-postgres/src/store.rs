@@ -301,6 +301,13 @@ impl PostgresStorage {
             .await
             .map_err(|e| self.write_failure("inserting records", e, first))?;
             self.expect_all("inserting records", &rows, &b.targets)?;
+
+            // A new record has no index rows of its own, but rows may be left under its
+            // key by a record deleted outside this store (by hand in SQL, or by a
+            // release before migration 5 still running during an upgrade). Left there,
+            // they would find the new record by its predecessor's values, or refuse
+            // its own entries as duplicates.
+            self.delete_index_rows(tx, b, "clearing stale index entries", first).await?;
         }
 
         if !plan.updates.is_empty() {
@@ -350,9 +357,9 @@ impl PostgresStorage {
 
         if !plan.index.keys.is_empty() {
             let i = &plan.index;
-            // A plain insert: the plan lists each entry of a record once, and a
-            // record's old rows are gone by now (a new record has none, an updated one
-            // had them deleted above), so a duplicate would be a bug and fails loudly.
+            // A plain insert: the plan lists each entry of a record once, and every
+            // row under the records' keys was deleted above, so a duplicate would be a
+            // bug and fails loudly.
             sqlx::query(
                 "INSERT INTO record_index (kind, name, value, key)
                  SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[])",

@@ -483,3 +483,49 @@ fn read_counter(body: &str) -> u64 {
     let value: serde_json::Value = serde_json::from_str(body).expect("a JSON body");
     value["count"].as_u64().expect("a count")
 }
+
+/// A record deleted by hand in SQL leaves its index rows behind, now that no foreign key
+/// removes them (migration 5). `find` does not return them, and a record written again
+/// under the key is found by its own entries only, not by its predecessor's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn index_rows_left_by_a_record_deleted_in_sql_do_no_harm() -> TestResult {
+    let schema = TestSchema::fresh();
+    let store = schema.open().await;
+    let first = record("k", 1, "{}".into());
+    store.apply(ChangeSet { writes: vec![put(first, Expected::Absent)], audit: vec![] }).await?;
+
+    let mut conn = common::connection(&schema).await;
+    sqlx::query("DELETE FROM records WHERE kind = 'value' AND key = 'k'")
+        .execute(&mut conn)
+        .await?;
+    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM record_index WHERE key = 'k'")
+        .fetch_one(&mut conn)
+        .await?;
+    assert_eq!(left, 1, "the index row stays behind");
+    assert!(store.find(RecordKind::Value, "period", "2026-Q3").await?.is_empty());
+
+    // Written again with the same entry and with another: neither is refused, and only
+    // the new entries find it.
+    let mut again = record("k", 1, "{\"again\":1}".into());
+    again.index.push(IndexEntry::new("status", "draft"));
+    store
+        .apply(ChangeSet { writes: vec![put(again.clone(), Expected::Absent)], audit: vec![] })
+        .await?;
+    assert_eq!(store.find(RecordKind::Value, "period", "2026-Q3").await?, [again.clone()]);
+    assert_eq!(store.find(RecordKind::Value, "status", "draft").await?, [again]);
+
+    sqlx::query("DELETE FROM records WHERE kind = 'value' AND key = 'k'")
+        .execute(&mut conn)
+        .await?;
+    let other = StoredRecord {
+        index: vec![IndexEntry::new("period", "2026-Q4")],
+        ..record("k", 1, "{}".into())
+    };
+    store
+        .apply(ChangeSet { writes: vec![put(other.clone(), Expected::Absent)], audit: vec![] })
+        .await?;
+    assert!(store.find(RecordKind::Value, "period", "2026-Q3").await?.is_empty());
+    assert!(store.find(RecordKind::Value, "status", "draft").await?.is_empty());
+    assert_eq!(store.find(RecordKind::Value, "period", "2026-Q4").await?, [other]);
+    Ok(())
+}
