@@ -301,13 +301,6 @@ impl PostgresStorage {
             .await
             .map_err(|e| self.write_failure("inserting records", e, first))?;
             self.expect_all("inserting records", &rows, &b.targets)?;
-
-            // A new record has no index rows of its own, but rows may be left under its
-            // key by a record deleted outside this store (by hand in SQL, or by a
-            // release before migration 5 still running during an upgrade). Left there,
-            // they would find the new record by its predecessor's values, or refuse
-            // its own entries as duplicates.
-            self.delete_index_rows(tx, b, "clearing stale index entries", first).await?;
         }
 
         if !plan.updates.is_empty() {
@@ -331,8 +324,6 @@ impl PostgresStorage {
             .await
             .map_err(|e| self.write_failure("updating records", e, first))?;
             self.expect_all("updating records", &rows, &b.targets)?;
-
-            self.delete_index_rows(tx, b, "replacing index entries", first).await?;
         }
 
         if !plan.deletes.is_empty() {
@@ -350,16 +341,29 @@ impl PostgresStorage {
             .await
             .map_err(|e| self.write_failure("deleting records", e, first))?;
             self.expect_all("deleting records", &rows, &b.targets)?;
-
-            // The index rows go with the record, in the same transaction.
-            self.delete_index_rows(tx, b, "deleting index entries", first).await?;
         }
+
+        // Every record written or deleted loses the index rows under its key: an updated
+        // record's old entries, a deleted record's, and any a new record finds there,
+        // left by a record deleted outside this store (by hand in SQL, or by a release
+        // before migration 5 still running during an upgrade), which would otherwise
+        // find the new record by its predecessor's values or refuse its own entries.
+        sqlx::query(
+            "DELETE FROM record_index AS i
+             USING UNNEST($1::text[], $2::text[]) AS t (kind, key)
+             WHERE i.kind = t.kind AND i.key = t.key",
+        )
+        .bind(&plan.all_kinds)
+        .bind(&plan.all_keys)
+        .execute(&mut **tx)
+        .await
+        .map_err(|e| self.write_failure("replacing index entries", e, first))?;
 
         if !plan.index.keys.is_empty() {
             let i = &plan.index;
             // A plain insert: the plan lists each entry of a record once, and every
-            // row under the records' keys was deleted above, so a duplicate would be a
-            // bug and fails loudly.
+            // row under the records' keys is gone, so a duplicate would be a bug and
+            // fails loudly.
             sqlx::query(
                 "INSERT INTO record_index (kind, name, value, key)
                  SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[])",
@@ -372,27 +376,6 @@ impl PostgresStorage {
             .await
             .map_err(|e| self.write_failure("writing index entries", e, first))?;
         }
-        Ok(())
-    }
-
-    /// Deletes the index rows of the records of `batch`.
-    async fn delete_index_rows(
-        &self,
-        tx: &mut Transaction<'_, Postgres>,
-        batch: &Batch<'_>,
-        operation: &str,
-        first: (RecordKind, &str),
-    ) -> Result<()> {
-        sqlx::query(
-            "DELETE FROM record_index AS i
-             USING UNNEST($1::text[], $2::text[]) AS t (kind, key)
-             WHERE i.kind = t.kind AND i.key = t.key",
-        )
-        .bind(&batch.kinds)
-        .bind(&batch.keys)
-        .execute(&mut **tx)
-        .await
-        .map_err(|e| self.write_failure(operation, e, first))?;
         Ok(())
     }
 
@@ -698,6 +681,9 @@ struct Plan<'a> {
     /// The first write in lock order, named in a conflict the server reports without
     /// saying which record it was about.
     first: Option<(RecordKind, &'a str)>,
+    /// Every record written or deleted, in lock order.
+    all_kinds: Vec<&'a str>,
+    all_keys: Vec<&'a str>,
     /// The records `check_expectations` locks and checks (see [`is_locked`]).
     locked_kinds: Vec<&'a str>,
     locked_keys: Vec<&'a str>,
@@ -754,14 +740,16 @@ impl<'a> Plan<'a> {
         let mut writes: Vec<&Write> = changes.writes.iter().collect();
         writes.sort_by(|a, b| a.target().cmp(&b.target()));
 
+        let (all_kinds, all_keys) = writes.iter().map(|w| kind_and_key(w)).unzip();
+        let (locked_kinds, locked_keys) =
+            writes.iter().filter(|w| is_locked(w)).map(|w| kind_and_key(w)).unzip();
+
         let mut plan = Plan {
             first: writes.first().map(|w| w.target()),
-            locked_kinds: writes
-                .iter()
-                .filter(|w| is_locked(w))
-                .map(|w| w.target().0.as_str())
-                .collect(),
-            locked_keys: writes.iter().filter(|w| is_locked(w)).map(|w| w.target().1).collect(),
+            all_kinds,
+            all_keys,
+            locked_kinds,
+            locked_keys,
             inserts: Batch::default(),
             updates: Batch::default(),
             deletes: Batch::default(),
@@ -803,6 +791,12 @@ impl<'a> Plan<'a> {
         }
         Ok(plan)
     }
+}
+
+/// A write's target as the statements bind it.
+fn kind_and_key(write: &Write) -> (&'static str, &str) {
+    let (kind, key) = write.target();
+    (kind.as_str(), key)
 }
 
 /// Whether a write's record is locked and checked before the writes: every write that

@@ -311,7 +311,7 @@ impl Storage for SledStorage {
         // Everything that can be prepared outside the transaction is, so that the
         // transaction (which holds sled's global commit lock and may be retried) only
         // reads, compares and writes bytes.
-        let writes = changes.writes.iter().map(PreparedWrite::new).collect::<Result<Vec<_>>>()?;
+        let writes: Vec<PreparedWrite> = changes.writes.iter().map(PreparedWrite::new).collect();
         // The hash chain needs the sequence numbers, which only the transaction knows,
         // so audit records are encoded inside it.
         let audit = &changes.audit;
@@ -406,7 +406,7 @@ struct PreparedWrite<'a> {
 }
 
 impl<'a> PreparedWrite<'a> {
-    fn new(write: &'a Write) -> Result<Self> {
+    fn new(write: &'a Write) -> Self {
         let (kind, key) = write.target();
         let put = match write {
             Write::Put { record, .. } => {
@@ -417,13 +417,13 @@ impl<'a> PreparedWrite<'a> {
             }
             Write::Delete { .. } => None,
         };
-        Ok(PreparedWrite {
+        PreparedWrite {
             kind,
             key,
             expected: write.expected(),
             record_key: keys::record_key(kind, key),
             put,
-        })
+        }
     }
 
     /// Checks the expectation against what the transaction reads, then replaces the
